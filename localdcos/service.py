@@ -1,0 +1,56 @@
+"""The contract between the sandbox core and each emulated DC/OS service.
+
+The core (server.py) owns what sits in front of every service on a real cluster (Admin Router's
+auth, the request log, persistence, the control API); each service module owns its own routes and
+state and knows nothing of the others' internals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from fastapi import APIRouter
+
+
+@dataclass
+class SandboxOptions:
+    """Every tunable of the sandbox; set from the command line and live-editable through
+    `PATCH /_localdcos/control` so tests can change behaviour without a restart."""
+
+    # Marathon
+    marathon_version: str = "1.10.6"
+    deploy_seconds: float = 0.3
+    stall_deployments: bool = False
+    # When stalled, tasks fail with this message (Marathon keeps retrying; lastTaskFailure shows it).
+    stall_failure_message: str = "Failed to launch container: no offers matched (emulated stall)"
+    leader: bool = True
+    # IAM
+    token_ttl_seconds: int = 5 * 24 * 3600
+    # Mesos frameworks (DC/OS service names) whose kube-control-plane tasks pools can select.
+    clusters: list[str] = field(default_factory=lambda: ["kubernetes-cluster"])
+    # Edge-LB
+    pool_deploy_seconds: float = 0.5
+    pool_delete_seconds: float = 0.3
+    stall_pools: bool = False
+    # Edge-LB's trap: answer 500 after storing a pool, as its 10 s internal timeout does.
+    edgelb_timeout_trap: bool = False
+
+
+class EmulatedService(Protocol):
+    """One emulated DC/OS service, mounted by the core under its Admin Router prefix."""
+
+    #: Key of this service's section in the state file.
+    name: str
+    #: Admin Router prefix, e.g. "/service/marathon".
+    prefix: str
+
+    def router(self) -> APIRouter: ...
+
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-serializable state, written to the state file after every write request."""
+        ...
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Load what snapshot() returned (on start with --state-file)."""
+        ...
