@@ -1,0 +1,151 @@
+"""Marathon's server-side defaults, in one place.
+
+A GET returns many fields nobody sent (§1.8 of the API notes). Every comparison between a desired
+definition and a live app goes through this module, so that `pulumi preview` right after `pulumi up`
+is empty, while a field really changed on the cluster still shows as exactly that field.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .marathon_model import canonical_app_id
+
+#: Fields Marathon computes; never part of a definition and never sent back (a `version` in a PUT
+#: body would even mean "roll back").
+READ_ONLY_FIELDS = frozenset(
+    {
+        "version",
+        "versionInfo",
+        "tasksStaged",
+        "tasksRunning",
+        "tasksHealthy",
+        "tasksUnhealthy",
+        "tasks",
+        "deployments",
+        "lastTaskFailure",
+        "taskStats",
+        "readinessCheckResults",
+    }
+)
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    parts = []
+    for part in version.split("."):
+        digits = "".join(c for c in part if c.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def app_defaults(marathon_version: str) -> dict[str, Any]:
+    """What Marathon fills in for a field left out, for the Marathon version /v2/info reports."""
+    version = _version_tuple(marathon_version or "1.10")
+    defaults: dict[str, Any] = {
+        "instances": 1,
+        "cpus": 1,
+        "mem": 128,
+        "disk": 0,
+        "gpus": 0,
+        "backoffSeconds": 1,
+        "backoffFactor": 1.15,
+        "maxLaunchDelaySeconds": 3600 if version < (1, 8) else 300,
+        "upgradeStrategy": {"minimumHealthCapacity": 1, "maximumOverCapacity": 1},
+        "unreachableStrategy": {"inactiveAfterSeconds": 0, "expungeAfterSeconds": 0},
+        "killSelection": "YOUNGEST_FIRST",
+        "requirePorts": False,
+        "executor": "",
+        "networks": [{"mode": "host"}],
+        "labels": {},
+        "env": {},
+        "constraints": [],
+        "fetch": [],
+        "healthChecks": [],
+        "readinessChecks": [],
+        "dependencies": [],
+        "secrets": {},
+        "acceptedResourceRoles": [],
+        "portDefinitions": [{"port": 0, "name": "default", "protocol": "tcp"}],
+    }
+    if version >= (1, 9):
+        defaults["role"] = "slave_public"
+    return defaults
+
+
+def _numbers(value: Any) -> Any:
+    """Marathon may answer 16.0 for 16: integral floats become ints so both compare equal."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    return value
+
+
+def _port_definition(port: dict[str, Any]) -> dict[str, Any]:
+    port = {"protocol": "tcp", **port}
+    if not port.get("labels"):
+        port.pop("labels", None)
+    return port
+
+
+def canonical(app: dict[str, Any], marathon_version: str) -> dict[str, Any]:
+    """The full form of an app as Marathon stores it: read-only fields dropped, defaults filled."""
+    result = {k: copy.deepcopy(v) for k, v in app.items() if k not in READ_ONLY_FIELDS}
+    if isinstance(result.get("id"), str):
+        result["id"] = canonical_app_id(result["id"])
+    for key, default in app_defaults(marathon_version).items():
+        result.setdefault(key, copy.deepcopy(default))
+    container = result.get("container")
+    if isinstance(container, dict):
+        result["container"] = {"volumes": [], **container}
+    if isinstance(result.get("portDefinitions"), list):
+        result["portDefinitions"] = [
+            _port_definition(p) if isinstance(p, dict) else p for p in result["portDefinitions"]
+        ]
+    return dict(_numbers(result))
+
+
+def _adopt_assigned_ports(desired: dict[str, Any], live: dict[str, Any]) -> None:
+    """`port: 0` asks for any free service port: the port Marathon assigned satisfies it."""
+    wanted, actual = desired.get("portDefinitions"), live.get("portDefinitions")
+    if not (isinstance(wanted, list) and isinstance(actual, list) and len(wanted) == len(actual)):
+        return
+    for want, have in zip(wanted, actual, strict=True):
+        if isinstance(want, dict) and isinstance(have, dict) and want.get("port") == 0 and "port" in have:
+            want["port"] = have["port"]
+
+
+def live_view(desired: dict[str, Any] | None, live: dict[str, Any], marathon_version: str) -> dict[str, Any]:
+    """The live app in the shape of the desired definition: each declared field as declared when the
+    cluster agrees, else as found; undeclared fields only where they differ from Marathon's default.
+    Equal to `desired` exactly when nothing drifted."""
+    declared = desired or {}
+    want = canonical(declared, marathon_version)
+    have = canonical(live, marathon_version)
+    _adopt_assigned_ports(want, have)
+    defaults = canonical({}, marathon_version)
+    view: dict[str, Any] = {}
+    for key in set(want) | set(have):
+        if key in declared:
+            if key in have:
+                view[key] = declared[key] if want.get(key) == have[key] else have[key]
+        elif key in have and have[key] != defaults.get(key):
+            view[key] = have[key]
+    order = [*declared, *sorted(k for k in view if k not in declared)]
+    return {key: view[key] for key in order if key in view}
+
+
+def differs(desired: dict[str, Any], live: dict[str, Any], marathon_version: str) -> bool:
+    return live_view(desired, live, marathon_version) != desired
+
+
+def request_body(definition: dict[str, Any]) -> dict[str, Any]:
+    """What to PUT/POST: the declared definition with an absolute id and no read-only fields."""
+    body = {k: copy.deepcopy(v) for k, v in definition.items() if k not in READ_ONLY_FIELDS}
+    body["id"] = canonical_app_id(str(body["id"]))
+    return body
