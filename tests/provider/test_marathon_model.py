@@ -1,0 +1,67 @@
+"""check() rules: each problem names the field and the rule, before any HTTP call."""
+
+from typing import Any
+
+import pytest
+from pulumi.output import Unknown
+
+from provider.marathon_model import app_id_problem, canonical_app_id, definition_problems
+from tests.provider.test_marathon_normalize import SEED_APP
+
+
+def problems(**changes: Any) -> dict[str, str]:
+    return dict(definition_problems({**SEED_APP, **changes}))
+
+
+def test_seed_app_is_valid() -> None:
+    assert definition_problems(SEED_APP) == []
+
+
+@pytest.mark.parametrize(
+    ("app_id", "rule"),
+    [
+        ("/Upper", "lowercase"),
+        ("/under_score", "lowercase"),
+        ("/-lead", "lowercase"),
+        ("/a/tasks", "reserved"),
+        ("/", "at least one"),
+        ("/a/../b", "absolute"),
+    ],
+)
+def test_bad_ids(app_id: str, rule: str) -> None:
+    assert rule in (app_id_problem(app_id) or "")
+    assert "definition.id" in problems(id=app_id)
+
+
+def test_ids_are_made_absolute() -> None:
+    assert canonical_app_id("//a//b/") == "/a/b"
+
+
+def test_label_values_must_be_strings() -> None:
+    found = problems(labels={"HAPROXY_0_PORT": 6443})
+    assert "definition.labels.HAPROXY_0_PORT" in found
+    assert "string" in found["definition.labels.HAPROXY_0_PORT"]
+
+
+def test_cpus_minimum() -> None:
+    assert "0.001" in problems(cpus=0.0001)["definition.cpus"]
+
+
+def test_negative_resources() -> None:
+    found = problems(mem=-1, instances=-1)
+    assert set(found) >= {"definition.mem", "definition.instances"}
+
+
+def test_command_rule() -> None:
+    app = {k: v for k, v in SEED_APP.items() if k not in ("cmd", "container")}
+    assert "cmd or args" in dict(definition_problems(app))["definition"]
+    assert "not both" in dict(definition_problems({**SEED_APP, "args": ["x"]}))["definition"]
+
+
+def test_unknown_values_are_not_judged_in_preview() -> None:
+    assert definition_problems({**SEED_APP, "cmd": Unknown(), "labels": {"A": Unknown()}}) == []
+    assert "definition.cpus" in dict(definition_problems({**SEED_APP, "cmd": Unknown(), "cpus": 0}))
+
+
+def test_definition_must_be_an_object() -> None:
+    assert definition_problems("x") == [("definition", "must be a Marathon app definition object")]
