@@ -124,7 +124,15 @@ class MarathonAppProvider(DcosProvider):
                 ) from None
             change = client.replace_app(definition, force=bool(inputs["force"]))
             progress(app_id, f"adopted the existing app, waiting for deployment {change.deployment_id}")
-        return CreateResult(app_id, self._settle(client, inputs, change.deployment_id))
+            return CreateResult(app_id, self._settle(client, inputs, change.deployment_id))
+        try:
+            return CreateResult(app_id, self._settle(client, inputs, change.deployment_id))
+        except Exception as error:
+            # A failed create leaves nothing in the stack's state: remove what this call created so
+            # the cluster does not keep an app no stack owns, and the next `pulumi up` starts clean.
+            client.delete_app(app_id)
+            client.wait_until_gone(app_id, float(inputs["wait_timeout_seconds"]))
+            raise Exception(f"{error} (the app was removed again; fix the cause and run `pulumi up` again)") from None
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = user_props(news)
