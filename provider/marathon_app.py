@@ -132,7 +132,9 @@ class MarathonAppProvider(DcosProvider):
             # the cluster does not keep an app no stack owns, and the next `pulumi up` starts clean.
             client.delete_app(app_id)
             client.wait_until_gone(app_id, float(inputs["wait_timeout_seconds"]))
-            raise Exception(f"{error} (the app was removed again; fix the cause and run `pulumi up` again)") from None
+            raise Exception(
+                f"{error} (the app was removed again; fix the cause and run `pulumi up` again)"
+            ) from None
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = user_props(news)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from . import projection
 from .marathon_model import canonical_app_id
+from .projection import integral_numbers
 
 #: Fields Marathon computes; never part of a definition and never sent back (a `version` in a PUT
 #: body would even mean "roll back").
@@ -29,6 +31,10 @@ READ_ONLY_FIELDS = frozenset(
         "readinessCheckResults",
     }
 )
+
+
+#: Fields Marathon picks itself when they are left out; not drift when undeclared.
+SERVER_ASSIGNED = frozenset({"role"})
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:
@@ -73,19 +79,6 @@ def app_defaults(marathon_version: str) -> dict[str, Any]:
     return defaults
 
 
-def _numbers(value: Any) -> Any:
-    """Marathon may answer 16.0 for 16: integral floats become ints so both compare equal."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_numbers(v) for v in value]
-    return value
-
-
 def _port_definition(port: dict[str, Any]) -> dict[str, Any]:
     port = {"protocol": "tcp", **port}
     if not port.get("labels"):
@@ -107,7 +100,7 @@ def canonical(app: dict[str, Any], marathon_version: str) -> dict[str, Any]:
         result["portDefinitions"] = [
             _port_definition(p) if isinstance(p, dict) else p for p in result["portDefinitions"]
         ]
-    return dict(_numbers(result))
+    return dict(integral_numbers(result))
 
 
 def _adopt_assigned_ports(desired: dict[str, Any], live: dict[str, Any]) -> None:
@@ -128,16 +121,7 @@ def live_view(desired: dict[str, Any] | None, live: dict[str, Any], marathon_ver
     want = canonical(declared, marathon_version)
     have = canonical(live, marathon_version)
     _adopt_assigned_ports(want, have)
-    defaults = canonical({}, marathon_version)
-    view: dict[str, Any] = {}
-    for key in set(want) | set(have):
-        if key in declared:
-            if key in have:
-                view[key] = declared[key] if want.get(key) == have[key] else have[key]
-        elif key in have and have[key] != defaults.get(key):
-            view[key] = have[key]
-    order = [*declared, *sorted(k for k in view if k not in declared)]
-    return {key: view[key] for key in order if key in view}
+    return projection.live_view(declared, want, have, SERVER_ASSIGNED)
 
 
 def differs(desired: dict[str, Any], live: dict[str, Any], marathon_version: str) -> bool:

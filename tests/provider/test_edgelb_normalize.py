@@ -1,0 +1,40 @@
+"""Edge-LB's defaults in one place: a pool read back equals the declared pool."""
+
+import copy
+from typing import Any
+
+from provider.edgelb_normalize import canonical, change_kind, differs, live_view
+from tests.provider.test_edgelb_validation import SEED_POOL
+
+
+def live_seed_pool() -> dict[str, Any]:
+    """The seed pool as Edge-LB answers a GET (§3.6): defaults at every level."""
+    pool = canonical(copy.deepcopy(SEED_POOL))
+    pool["packageVersion"] = "v1.5.1"
+    pool["cpus"] = 0.9
+    return pool
+
+
+def test_read_back_pool_shows_no_difference() -> None:
+    live = live_seed_pool()
+    assert live["namespace"] == "dcos-edgelb/pools" and live["mem"] == 992
+    assert live["haproxy"]["backends"][0]["rewriteHttp"]["request"]["forwardfor"] is True
+    assert live["haproxy"]["backends"][0]["services"][0]["endpoint"]["type"] == "AUTO_IP"
+    assert live_view(SEED_POOL, live) == SEED_POOL
+    assert not differs(SEED_POOL, live)
+
+
+def test_one_nested_change_shows_as_that_field() -> None:
+    live = live_seed_pool()
+    live["haproxy"]["stats"]["bindAddress"] = "127.0.0.1"
+    view = live_view(SEED_POOL, live)
+    assert view["haproxy"]["stats"] == {"bindPort": 6090, "bindAddress": "127.0.0.1"}
+    assert view["haproxy"]["frontends"] == SEED_POOL["haproxy"]["frontends"]
+
+
+def test_change_kinds() -> None:
+    assert change_kind(SEED_POOL, {**SEED_POOL, "count": 2}) == "relaunch"
+    changed = copy.deepcopy(SEED_POOL)
+    changed["haproxy"]["stats"]["bindAddress"] = "127.0.0.1"
+    assert change_kind(SEED_POOL, changed) == "reload"
+    assert change_kind(SEED_POOL, copy.deepcopy(SEED_POOL)) == "none"
