@@ -8,7 +8,7 @@ state and knows nothing of the others' internals.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from fastapi import APIRouter
 
@@ -25,7 +25,14 @@ class SandboxOptions:
     # When stalled, tasks fail with this message (Marathon keeps retrying; lastTaskFailure shows it).
     stall_failure_message: str = "Failed to launch container: no offers matched (emulated stall)"
     leader: bool = True
-    # IAM
+    # Admin Router answers 503 text pages for Marathon (its Mesos state cache is not ready), to test
+    # client retries; `leader=False` instead gives Admin Router's 404 "service not found".
+    marathon_unavailable: bool = False
+    # Marathon's --max_running_deployments: beyond it a write gets a 403 that is not about permissions.
+    max_running_deployments: int = 100
+    # IAM / Admin Router: "token" is Enterprise-style (every route but login and the CA needs a token),
+    # "none" an open cluster without authentication.
+    auth: Literal["none", "token"] = "token"
     token_ttl_seconds: int = 5 * 24 * 3600
     # Mesos frameworks (DC/OS service names) whose kube-control-plane tasks pools can select.
     clusters: list[str] = field(default_factory=lambda: ["kubernetes-cluster"])
@@ -35,6 +42,10 @@ class SandboxOptions:
     stall_pools: bool = False
     # Edge-LB's trap: answer 500 after storing a pool, as its 10 s internal timeout does.
     edgelb_timeout_trap: bool = False
+    # How long the trapped request hangs before its 500 (the real one takes its full 10 s).
+    edgelb_trap_delay_seconds: float = 0.0
+    # What `GET /service/edgelb/version` answers.
+    edgelb_version: str = "v1.5.1"
 
 
 class EmulatedService(Protocol):

@@ -1,0 +1,440 @@
+"""Emulated Mesos master: the registry of frameworks and tasks that Edge-LB pools select from.
+
+Only what Edge-LB's selection needs is modelled (framework names and ids, task names, ids, states,
+agent hostnames and DiscoveryInfo ports with their labels), served read-only as a minimal
+`GET /mesos/master/state`. Which clusters exist follows `options.clusters` on every access, so
+`PATCH /_localdcos/control` and the control methods below stay in agreement.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException
+from fastapi.responses import Response
+
+from localdcos.service import SandboxOptions
+
+TASK_STATES = frozenset(
+    {
+        "TASK_STAGING",
+        "TASK_STARTING",
+        "TASK_RUNNING",
+        "TASK_KILLING",
+        "TASK_FINISHED",
+        "TASK_FAILED",
+        "TASK_KILLED",
+        "TASK_ERROR",
+        "TASK_LOST",
+        "TASK_DROPPED",
+        "TASK_UNREACHABLE",
+        "TASK_GONE",
+        "TASK_GONE_BY_OPERATOR",
+        "TASK_UNKNOWN",
+    }
+)
+DEFAULT_APISERVER_HOST = "127.0.0.1"
+DEFAULT_APISERVER_PORT = 6443
+NETWORK_SCOPE_LABEL = "network-scope"
+
+
+@dataclass(frozen=True)
+class DiscoveryPort:
+    number: int
+    name: str
+    protocol: str = "tcp"
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def label(self, key: str) -> str | None:
+        # Mesos labels are a list, not a map: the last occurrence wins, as in Edge-LB's scan.
+        found = None
+        for k, v in self.labels:
+            if k == key:
+                found = v
+        return found
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """One Mesos task as a selector sees it (flattened with its framework and agent)."""
+
+    framework_name: str
+    framework_id: str
+    task_id: str
+    name: str
+    state: str
+    agent_id: str
+    agent_hostname: str
+    ports: tuple[DiscoveryPort, ...]
+    container_ips: tuple[str, ...] = ()
+
+
+@dataclass
+class _Task:
+    name: str
+    task_id: str
+    state: str
+    agent_id: str
+    ports: list[DiscoveryPort]
+    container_ips: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Framework:
+    name: str
+    framework_id: str
+    tasks: list[_Task]
+
+
+def task_id_prefix(service_name: str) -> str:
+    # SDK task ids replace the folder separator with dots (dev/kubernetes01 -> dev.kubernetes01).
+    return service_name.strip("/").replace("/", ".")
+
+
+def _new_task(service: str, task_name: str, agent_id: str, ports: list[DiscoveryPort]) -> _Task:
+    return _Task(
+        name=task_name,
+        task_id=f"{task_id_prefix(service)}__{task_name}__{uuid.uuid4()}",
+        state="TASK_RUNNING",
+        agent_id=agent_id,
+        ports=ports,
+    )
+
+
+def _host_label() -> tuple[tuple[str, str], ...]:
+    return ((NETWORK_SCOPE_LABEL, "host"),)
+
+
+class Mesos:
+    """Registry of Mesos frameworks (one per kubernetes-cluster service) and their tasks."""
+
+    name = "mesos"
+    prefix = "/mesos"
+    control_prefix = "/_localdcos/mesos"
+
+    def __init__(self, options: SandboxOptions) -> None:
+        self.options = options
+        self._lock = threading.RLock()
+        self._frameworks: dict[str, _Framework] = {}
+        # agent id -> hostname; agents outlive frameworks like real Mesos agents do.
+        self._agents: dict[str, str] = {}
+        self._cluster_id = str(uuid.uuid4())
+        self._framework_seq = 0
+        self._sync()
+
+    # ----------------------------------------------------------------- registry
+
+    def _agent_for(self, hostname: str) -> str:
+        for agent_id, host in self._agents.items():
+            if host == hostname:
+                return agent_id
+        agent_id = f"{self._cluster_id}-S{len(self._agents)}"
+        self._agents[agent_id] = hostname
+        return agent_id
+
+    def _build_cluster(
+        self, service: str, control_planes: int, apiserver_host: str, apiserver_port: int
+    ) -> _Framework:
+        tasks: list[_Task] = []
+        for i in range(control_planes):
+            # HA control planes live on distinct agents; distinct loopback addresses keep the
+            # rendered server names unique, as distinct agent hostnames do on a real cluster.
+            host = apiserver_host if i == 0 else _nth_loopback(apiserver_host, i)
+            agent = self._agent_for(host)
+            ports = [
+                DiscoveryPort(apiserver_port, "apiserver", labels=_host_label()),
+                DiscoveryPort(10259, "scheduler", labels=_host_label()),
+            ]
+            tasks.append(_new_task(service, f"kube-control-plane-{i}-instance", agent, ports))
+        first_agent = self._agent_for(apiserver_host)
+        tasks.append(
+            _new_task(
+                service,
+                "etcd-0-peer",
+                first_agent,
+                [
+                    DiscoveryPort(2379, "client", labels=_host_label()),
+                    DiscoveryPort(2380, "peer", labels=_host_label()),
+                ],
+            )
+        )
+        tasks.append(
+            _new_task(
+                service,
+                "kube-node-0-kubelet",
+                first_agent,
+                [DiscoveryPort(10250, "kubelet", labels=_host_label())],
+            )
+        )
+        self._framework_seq += 1
+        return _Framework(
+            name=service, framework_id=f"{self._cluster_id}-{self._framework_seq:04d}", tasks=tasks
+        )
+
+    def _sync(self) -> None:
+        """Make the registry follow `options.clusters` (read live: the control API may edit it)."""
+        with self._lock:
+            wanted = [c for c in self.options.clusters if c]
+            for gone in [n for n in self._frameworks if n not in wanted]:
+                del self._frameworks[gone]
+            for cluster in wanted:
+                if cluster not in self._frameworks:
+                    self._frameworks[cluster] = self._build_cluster(
+                        cluster, 1, DEFAULT_APISERVER_HOST, DEFAULT_APISERVER_PORT
+                    )
+
+    def add_cluster(
+        self,
+        name: str,
+        *,
+        control_planes: int = 1,
+        apiserver_host: str = DEFAULT_APISERVER_HOST,
+        apiserver_port: int = DEFAULT_APISERVER_PORT,
+    ) -> None:
+        """Register (or re-register with new endpoints) a kubernetes-cluster framework."""
+        name = name.strip("/")
+        if not name:
+            raise ValueError("cluster name must not be empty")
+        if control_planes < 1:
+            raise ValueError("control_planes must be >= 1")
+        with self._lock:
+            self._sync()
+            self._frameworks[name] = self._build_cluster(name, control_planes, apiserver_host, apiserver_port)
+            if name not in self.options.clusters:
+                self.options.clusters.append(name)
+
+    def remove_cluster(self, name: str) -> bool:
+        name = name.strip("/")
+        with self._lock:
+            self._sync()
+            existed = name in self._frameworks
+            self._frameworks.pop(name, None)
+            self.options.clusters[:] = [c for c in self.options.clusters if c != name]
+            return existed
+
+    def set_task_state(self, framework: str, task_name: str, state: str) -> int:
+        """Set the state of every task of `framework` named `task_name`; returns how many."""
+        if state not in TASK_STATES:
+            raise ValueError(f"unknown task state {state!r}")
+        with self._lock:
+            self._sync()
+            fw = self._frameworks.get(framework.strip("/"))
+            if fw is None:
+                raise KeyError(framework)
+            hits = [t for t in fw.tasks if t.name == task_name]
+            for t in hits:
+                t.state = state
+            return len(hits)
+
+    def tasks(self) -> list[TaskView]:
+        """Every task of every framework, in any state (selection filters on state itself)."""
+        with self._lock:
+            self._sync()
+            return [
+                TaskView(
+                    framework_name=fw.name,
+                    framework_id=fw.framework_id,
+                    task_id=t.task_id,
+                    name=t.name,
+                    state=t.state,
+                    agent_id=t.agent_id,
+                    agent_hostname=self._agents.get(t.agent_id, ""),
+                    ports=tuple(t.ports),
+                    container_ips=tuple(t.container_ips),
+                )
+                for fw in self._frameworks.values()
+                for t in fw.tasks
+            ]
+
+    def clusters(self) -> list[str]:
+        with self._lock:
+            self._sync()
+            return list(self._frameworks)
+
+    # ----------------------------------------------------------------- HTTP
+
+    def state_json(self) -> dict[str, Any]:
+        with self._lock:
+            self._sync()
+            frameworks = [
+                {
+                    "id": fw.framework_id,
+                    "name": fw.name,
+                    "active": True,
+                    "role": "*",
+                    "tasks": [self._task_json(fw, t) for t in fw.tasks],
+                    "completed_tasks": [],
+                }
+                for fw in self._frameworks.values()
+            ]
+            slaves = [
+                {"id": agent_id, "hostname": host, "pid": f"slave(1)@{host}:5051", "active": True}
+                for agent_id, host in self._agents.items()
+            ]
+        return {
+            "version": "1.10.0",
+            "cluster": "localdcos",
+            "leader": "master@127.0.0.1:5050",
+            "hostname": "127.0.0.1",
+            "activated_slaves": len(slaves),
+            "frameworks": frameworks,
+            "slaves": slaves,
+        }
+
+    def _task_json(self, fw: _Framework, t: _Task) -> dict[str, Any]:
+        status: dict[str, Any] = {"state": t.state, "timestamp": 0.0}
+        if t.container_ips:
+            status["container_status"] = {
+                "network_infos": [{"ip_addresses": [{"ip_address": ip} for ip in t.container_ips]}]
+            }
+        return {
+            "id": t.task_id,
+            "name": t.name,
+            "framework_id": fw.framework_id,
+            "executor_id": "",
+            "slave_id": t.agent_id,
+            "state": t.state,
+            "statuses": [status],
+            "discovery": {
+                "visibility": "EXTERNAL",
+                "name": t.name,
+                "ports": {
+                    "ports": [
+                        {
+                            "number": p.number,
+                            "name": p.name,
+                            "protocol": p.protocol,
+                            "labels": {"labels": [{"key": k, "value": v} for k, v in p.labels]},
+                        }
+                        for p in t.ports
+                    ]
+                },
+            },
+        }
+
+    def router(self) -> APIRouter:
+        r = APIRouter()
+
+        @r.get("/master/state")
+        @r.get("/master/state.json")
+        async def master_state() -> dict[str, Any]:
+            return self.state_json()
+
+        return r
+
+    def control_router(self) -> APIRouter:
+        """Sandbox-only hooks; the core mounts this at `control_prefix`."""
+        r = APIRouter()
+
+        @r.get("/clusters")
+        async def list_clusters() -> list[str]:
+            return self.clusters()
+
+        @r.post("/clusters", status_code=201)
+        async def post_cluster(body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+            try:
+                self.add_cluster(
+                    str(body["name"]),
+                    control_planes=int(body.get("controlPlanes", 1)),
+                    apiserver_host=str(body.get("apiserverHost", DEFAULT_APISERVER_HOST)),
+                    apiserver_port=int(body.get("apiserverPort", DEFAULT_APISERVER_PORT)),
+                )
+            except (KeyError, ValueError, TypeError) as err:
+                raise HTTPException(400, f"invalid cluster: {err}") from err
+            return {"clusters": self.clusters()}
+
+        @r.delete("/clusters/{name:path}", status_code=204)
+        async def delete_cluster(name: str) -> Response:
+            if not self.remove_cluster(name):
+                raise HTTPException(404, f"cluster {name} not found")
+            return Response(status_code=204)
+
+        @r.post("/task-state")
+        async def post_task_state(body: Annotated[dict[str, Any], Body()]) -> dict[str, int]:
+            try:
+                n = self.set_task_state(str(body["framework"]), str(body["task"]), str(body["state"]))
+            except KeyError as err:
+                raise HTTPException(404, f"not found: {err}") from err
+            except ValueError as err:
+                raise HTTPException(400, str(err)) from err
+            return {"updated": n}
+
+        return r
+
+    # ----------------------------------------------------------------- persistence
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            self._sync()
+            return {
+                "clusterId": self._cluster_id,
+                "frameworkSeq": self._framework_seq,
+                "agents": dict(self._agents),
+                "frameworks": [
+                    {
+                        "name": fw.name,
+                        "id": fw.framework_id,
+                        "tasks": [
+                            {
+                                "name": t.name,
+                                "id": t.task_id,
+                                "state": t.state,
+                                "agentId": t.agent_id,
+                                "containerIps": list(t.container_ips),
+                                "ports": [
+                                    {
+                                        "number": p.number,
+                                        "name": p.name,
+                                        "protocol": p.protocol,
+                                        "labels": [[k, v] for k, v in p.labels],
+                                    }
+                                    for p in t.ports
+                                ],
+                            }
+                            for t in fw.tasks
+                        ],
+                    }
+                    for fw in self._frameworks.values()
+                ],
+            }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Load a snapshot; the restored cluster list becomes `options.clusters` (state wins)."""
+        with self._lock:
+            self._cluster_id = str(data.get("clusterId", self._cluster_id))
+            self._framework_seq = int(data.get("frameworkSeq", len(data.get("frameworks", []))))
+            self._agents = {str(k): str(v) for k, v in dict(data.get("agents", {})).items()}
+            frameworks: dict[str, _Framework] = {}
+            for fw in data.get("frameworks", []):
+                tasks = [
+                    _Task(
+                        name=str(t["name"]),
+                        task_id=str(t["id"]),
+                        state=str(t["state"]),
+                        agent_id=str(t["agentId"]),
+                        container_ips=[str(ip) for ip in t.get("containerIps", [])],
+                        ports=[
+                            DiscoveryPort(
+                                number=int(p["number"]),
+                                name=str(p["name"]),
+                                protocol=str(p.get("protocol", "tcp")),
+                                labels=tuple((str(k), str(v)) for k, v in p.get("labels", [])),
+                            )
+                            for p in t.get("ports", [])
+                        ],
+                    )
+                    for t in fw.get("tasks", [])
+                ]
+                frameworks[str(fw["name"])] = _Framework(str(fw["name"]), str(fw["id"]), tasks)
+            self._frameworks = frameworks
+            self.options.clusters[:] = list(frameworks)
+
+
+def _nth_loopback(host: str, i: int) -> str:
+    parts = host.split(".")
+    if len(parts) == 4 and parts[0] == "127" and all(p.isdigit() for p in parts):
+        return ".".join([*parts[:3], str((int(parts[3]) + i) % 254 or 1)])
+    return f"{host}-{i}"

@@ -1,0 +1,594 @@
+"""Edge-LB API emulation over HTTP: defaults, validation, quirks, the timeout trap, pool lifecycle."""
+
+from __future__ import annotations
+
+import copy
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+import uvicorn
+from fastapi import FastAPI
+
+from localdcos.edgelb import EdgeLB
+from localdcos.mesos import Mesos
+from localdcos.service import SandboxOptions
+
+SEED: dict[str, Any] = {
+    "apiVersion": "V2",
+    "name": "edgelb-kubernetes-cluster",
+    "count": 1,
+    "autoCertificate": True,
+    "haproxy": {
+        "frontends": [
+            {
+                "bindPort": 6443,
+                "protocol": "HTTPS",
+                "certificates": ["$AUTOCERT"],
+                "linkBackend": {"defaultBackend": "kubernetes-cluster"},
+            }
+        ],
+        "backends": [
+            {
+                "name": "kubernetes-cluster",
+                "protocol": "HTTPS",
+                "services": [
+                    {
+                        "mesos": {
+                            "frameworkName": "kubernetes-cluster",
+                            "taskNamePattern": "kube-control-plane",
+                        },
+                        "endpoint": {"portName": "apiserver"},
+                    }
+                ],
+            }
+        ],
+        "stats": {"bindPort": 6090},
+    },
+}
+POOLS = "/service/edgelb/v2/pools"
+SCHEDULER = "/service/dcos-edgelb/pools"
+
+
+class Api:
+    """A sandbox's Edge-LB as a client sees it, plus the sandbox's knobs."""
+
+    def __init__(self, url: str, set_options: Callable[..., None], add_cluster: Callable[..., None]) -> None:
+        self.url = url
+        self.session = requests.Session()
+        self.set_options = set_options
+        self.add_cluster = add_cluster
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return self.session.request(method, self.url + path, timeout=15, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def wait_plan(self, name: str, status: int, timeout: float = 10.0) -> requests.Response:
+        deadline = time.monotonic() + timeout
+        while True:
+            r = self.get(f"{SCHEDULER}/{name}/v1/plans/deploy")
+            if r.status_code == status or time.monotonic() > deadline:
+                return r
+            time.sleep(0.05)
+
+
+class InProcess:
+    def __init__(self) -> None:
+        self.options = SandboxOptions(pool_deploy_seconds=0.3, pool_delete_seconds=0.3)
+        self.mesos = Mesos(self.options)
+        self.edgelb = EdgeLB(self.options, self.mesos)
+        app = FastAPI()
+        for router, prefix in (
+            (self.mesos.router(), self.mesos.prefix),
+            (self.mesos.control_router(), self.mesos.control_prefix),
+            (self.edgelb.router(), self.edgelb.prefix),
+            (self.edgelb.scheduler_router(), self.edgelb.scheduler_prefix),
+        ):
+            app.include_router(router, prefix=prefix)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Api:
+        self.thread.start()
+        while not self.server.started:
+            time.sleep(0.01)
+
+        def set_options(**changes: Any) -> None:
+            for key, value in changes.items():
+                setattr(self.options, key, value)
+
+        def add_cluster(name: str, **kwargs: Any) -> None:
+            self.mesos.add_cluster(name, **kwargs)
+
+        return Api(f"http://127.0.0.1:{self.port}", set_options, add_cluster)
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)
+
+
+@pytest.fixture
+def api() -> Iterator[Api]:
+    with InProcess() as client:
+        yield client
+
+
+def seed(**changes: Any) -> dict[str, Any]:
+    data = copy.deepcopy(SEED)
+    data.update(changes)
+    return data
+
+
+def frontend(data: dict[str, Any]) -> dict[str, Any]:
+    fe: dict[str, Any] = data["haproxy"]["frontends"][0]
+    return fe
+
+
+def backend(data: dict[str, Any]) -> dict[str, Any]:
+    be: dict[str, Any] = data["haproxy"]["backends"][0]
+    return be
+
+
+def service(data: dict[str, Any]) -> dict[str, Any]:
+    svc: dict[str, Any] = backend(data)["services"][0]
+    return svc
+
+
+# ----------------------------------------------------------------------------- basics
+
+
+def test_ping_version_template(api: Api) -> None:
+    r = api.get("/service/edgelb/ping")
+    assert (r.status_code, r.text) == (200, "pong")
+    assert r.headers["content-type"].startswith("text/plain")
+    assert api.get("/service/edgelb/version").text == "v1.5.1"
+    assert api.get("/service/edgelb/v2/lbtemplate").status_code == 200
+
+
+def test_seed_pool_round_trip_with_all_defaults(api: Api) -> None:
+    r = api.post(POOLS, json=SEED)
+    assert r.status_code == 200
+    created = r.json()
+    got = api.get(f"{POOLS}/edgelb-kubernetes-cluster").json()
+    assert got == created
+    # §3.6: what GET adds to the documented request.
+    for key, value in {
+        "namespace": "dcos-edgelb/pools",
+        "packageName": "edgelb-pool",
+        "role": "slave_public",
+        "cpus": 0.9,
+        "cpusAdminOverhead": 0.1,
+        "mem": 992,
+        "memAdminOverhead": 32,
+        "disk": 256,
+        "constraints": "hostname:UNIQUE",
+        "ports": [],
+        "secrets": [],
+        "virtualNetworks": [],
+        "count": 1,
+        "autoCertificate": True,
+    }.items():
+        assert got[key] == value, key
+    assert isinstance(got["packageVersion"], str)
+    assert got["haproxy"]["stats"] == {"bindAddress": "0.0.0.0", "bindPort": 6090}
+    fe = frontend(got)
+    assert fe == {
+        "bindAddress": "0.0.0.0",
+        "bindPort": 6443,
+        "certificates": ["$AUTOCERT"],
+        "linkBackend": {"defaultBackend": "kubernetes-cluster", "map": []},
+        "miscStrs": [],
+        "protocol": "HTTPS",
+    }
+    be = backend(got)
+    assert be["balance"] == "roundrobin"
+    assert be["miscStrs"] == []
+    assert be["rewriteHttp"] == {
+        "request": {
+            "forwardfor": True,
+            "xForwardedPort": True,
+            "xForwardedProtoHttpsIfTls": True,
+            "setHostHeader": True,
+            "rewritePath": True,
+        },
+        "response": {"rewriteLocation": True},
+    }
+    assert service(got) == {
+        "marathon": {},
+        "mesos": {"frameworkName": "kubernetes-cluster", "taskNamePattern": "kube-control-plane"},
+        "endpoint": {"type": "AUTO_IP", "port": -1, "portName": "apiserver", "check": {"enabled": True}},
+    }
+    # Re-submitting what GET returned is a no-op update.
+    r = api.put(f"{POOLS}/edgelb-kubernetes-cluster", json=got)
+    assert (r.status_code, r.json(), r.headers["X-Localdcos-Pool-Update"]) == (200, got, "none")
+
+
+def test_listing_endpoints(api: Api) -> None:
+    api.post(POOLS, json=SEED)
+    pool = api.get(f"{POOLS}/edgelb-kubernetes-cluster").json()
+    assert api.get(POOLS).json() == [pool]
+    assert api.get("/service/edgelb/v2/config").json() == {"pools": [pool]}
+    container = {"apiVersion": "V2", "name": pool["name"], "namespace": "dcos-edgelb/pools", "v2": pool}
+    assert api.get("/service/edgelb/config").json() == {"pools": [container]}
+    assert api.get("/service/edgelb/pools/edgelb-kubernetes-cluster").json() == container
+    r = api.get("/service/edgelb/pools/nope")
+    assert (r.status_code, r.json()) == (404, {"code": 404, "message": "pool nope not found"})
+
+
+# ----------------------------------------------------------------------------- binding errors
+
+
+def test_malformed_json_is_a_400_parse_error(api: Api) -> None:
+    r = api.post(POOLS, data=b'{"name": ', headers={"Content-Type": "application/json"})
+    assert r.status_code == 400
+    body = r.json()
+    assert body["code"] == 400
+    assert body["message"].startswith('parsing pool body from "" failed, because ')
+    r = api.post(POOLS, json={"name": "x", "count": "1"})
+    assert r.status_code == 400
+    assert "cannot unmarshal string" in r.json()["message"]
+
+
+def test_missing_body_is_a_422_required(api: Api) -> None:
+    r = api.post(POOLS, data=b"", headers={"Content-Type": "application/json"})
+    assert (r.status_code, r.json()) == (422, {"code": 602, "message": "pool in body is required"})
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (
+            lambda d: frontend(d).update(protocol="HTTP2"),
+            "protocol in body should be one of [HTTP HTTPS TCP TLS]",
+        ),
+        (
+            lambda d: backend(d).update(protocol="UDP"),
+            "protocol in body should be one of [HTTP HTTPS TCP TLS]",
+        ),
+        (lambda d: d.update(apiVersion="V3"), "apiVersion in body should be one of [V1 V2]"),
+        (
+            lambda d: service(d)["endpoint"].update(type="VIP"),
+            "type in body should be one of [AUTO_IP AGENT_IP CONTAINER_IP ADDRESS]",
+        ),
+    ],
+)
+def test_enum_violations_are_422_605(
+    api: Api, mutate: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    data = seed()
+    mutate(data)
+    r = api.post(POOLS, json=data)
+    assert (r.status_code, r.json()) == (422, {"code": 605, "message": message})
+    assert api.get(POOLS).json() == []
+
+
+def test_wrong_content_type_is_415(api: Api) -> None:
+    r = api.post(POOLS, data=b"{}", headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415
+    assert r.json()["code"] == 415
+
+
+# ----------------------------------------------------------------------------- validation (400)
+
+
+def _two_frontends(d: dict[str, Any], second: dict[str, Any]) -> None:
+    d["haproxy"]["frontends"].append(
+        {"protocol": "TCP", "linkBackend": {"defaultBackend": "kubernetes-cluster"}, **second}
+    )
+
+
+CERT_RE = r"(^\$AUTOCERT$|^(\$ENVFILE|\$SECRETS)/[a-zA-Z0-9_-]+$)"
+NAME_RE = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
+INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
+    ("empty-name", lambda d: d.update(name=""), "pool.name cannot be empty or the empty string"),
+    ("bad-name", lambda d: d.update(name="Edge_LB"), f"pool.name: Edge_LB invalid: did not match {NAME_RE}"),
+    (
+        "bad-namespace-segment",
+        lambda d: d.update(namespace="dcos-edgelb/Pools"),
+        f"pool.namespace: Pools invalid: did not match {NAME_RE}",
+    ),
+    (
+        "bad-namespace-ends",
+        lambda d: d.update(namespace="/pools"),
+        "pool.namespace: /pools invalid: did not match ^[a-z0-9](.*[a-z0-9])?$",
+    ),
+    ("missing-bind-port", lambda d: frontend(d).pop("bindPort"), "invalid bindPort: -1"),
+    ("bind-port-range", lambda d: frontend(d).update(bindPort=70000), "invalid bindPort: 70000"),
+    ("stats-port-clash", lambda d: d["haproxy"]["stats"].update(bindPort=6443), "duplicate bindPort: 6443"),
+    ("frontend-port-clash", lambda d: _two_frontends(d, {"bindPort": 6443}), "duplicate bindPort: 6443"),
+    (
+        "computed-frontend-name-clash",
+        lambda d: _two_frontends(d, {"bindPort": 7000, "name": "frontend_0.0.0.0_6443"}),
+        "duplicate frontend.name: frontend_0.0.0.0_6443",
+    ),
+    (
+        "bind-address",
+        lambda d: frontend(d).update(bindAddress="*"),
+        "frontend.bindAddress invalid character: '*'",
+    ),
+    (
+        "no-protocol",
+        lambda d: frontend(d).pop("protocol"),
+        "frontend.protocol cannot be empty or the empty string",
+    ),
+    (
+        "https-without-certificates",
+        lambda d: frontend(d).pop("certificates"),
+        "frontend.protocol HTTPS must have non-empty frontend.certificates",
+    ),
+    (
+        "tls-without-certificates",
+        lambda d: frontend(d).update(protocol="TLS", certificates=[]),
+        "frontend.protocol TLS must have non-empty frontend.certificates",
+    ),
+    (
+        "certificate-path",
+        lambda d: frontend(d).update(certificates=["/etc/ssl/cert.pem"]),
+        f"frontend.certificates: /etc/ssl/cert.pem invalid: did not match {CERT_RE}",
+    ),
+    (
+        "redirect-on-https",
+        lambda d: frontend(d).update(redirectToHttps={}),
+        "frontend.redirectToHttps cannot be set with frontend.protocol HTTPS",
+    ),
+    (
+        "map-without-condition",
+        lambda d: frontend(d)["linkBackend"].update(map=[{"backend": "kubernetes-cluster"}]),
+        "frontend.linkBackend.map.backend: at least one of the condition fields must be filled out",
+    ),
+    (
+        "backend-name",
+        lambda d: backend(d).update(name=""),
+        "backend.name cannot be empty or the empty string",
+    ),
+    (
+        "backend-protocol",
+        lambda d: backend(d).pop("protocol"),
+        "backend.protocol cannot be empty or the empty string",
+    ),
+    (
+        "duplicate-backend",
+        lambda d: d["haproxy"]["backends"].append(copy.deepcopy(backend(d))),
+        "duplicate backend.name: kubernetes-cluster",
+    ),
+    ("no-services", lambda d: backend(d).update(services=[]), "backend.services: must have at least 1"),
+    (
+        "endpoint-without-port",
+        lambda d: service(d).update(endpoint={}),
+        "server.endpoint.type AUTO_IP must have valid port, portName, portNamePattern, or true allPorts",
+    ),
+    (
+        "no-selector",
+        lambda d: service(d).pop("mesos"),
+        "server.marathon or server.mesos must be specified, "
+        "server.marathon.serviceID cannot be empty or the empty string, "
+        "server.mesos.FrameworkName and server.mesos.FrameworkID cannot be empty or the empty string",
+    ),
+    (
+        "mesos-without-task",
+        lambda d: service(d).update(mesos={"frameworkName": "kubernetes-cluster"}),
+        "server.marathon or server.mesos must be specified, "
+        "server.marathon.serviceID cannot be empty or the empty string, "
+        "server.mesos.TaskName and server.mesos.TaskID cannot be empty or the empty string",
+    ),
+    (
+        "nonexistent-backend",
+        lambda d: frontend(d)["linkBackend"].update(defaultBackend="x"),
+        "frontends refer to nonexistent backends: x",
+    ),
+    (
+        "unreferenced-backend",
+        lambda d: d["haproxy"]["backends"].append({**copy.deepcopy(backend(d)), "name": "y"}),
+        "frontends do not refer to these backends: y",
+    ),
+    (
+        "secret-file",
+        lambda d: d.update(secrets=[{"secret": "k8s/cert", "file": "a/b"}]),
+        "pool.secrets.file: a/b invalid: did not match ^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
+    ),
+    (
+        "secret-name",
+        lambda d: d.update(secrets=[{"file": "cert"}]),
+        "pool.secrets.secret cannot be empty or the empty string",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"), [(m, msg) for _, m, msg in INVALID], ids=[i for i, _, _ in INVALID]
+)
+def test_validation_messages(api: Api, mutate: Callable[[dict[str, Any]], None], message: str) -> None:
+    data = seed()
+    mutate(data)
+    r = api.post(POOLS, json=data)
+    assert (r.status_code, r.json()) == (400, {"code": 400, "message": message})
+    assert api.get(POOLS).json() == []
+
+
+def test_ports_override_replaces_the_bind_port_check(api: Api) -> None:
+    # With `ports` set only those are reserved and checked (Edge-LB's rule), even a -1 bindPort.
+    data = seed(ports=[6443, 6090])
+    frontend(data).pop("bindPort")
+    assert api.post(POOLS, json=data).status_code == 200
+
+
+# ----------------------------------------------------------------------------- quirks
+
+
+def test_duplicate_post_is_409(api: Api) -> None:
+    assert api.post(POOLS, json=SEED).status_code == 200
+    r = api.post(POOLS, json=SEED)
+    assert (r.status_code, r.json()) == (
+        409,
+        {"code": 409, "message": "pool edgelb-kubernetes-cluster already exists"},
+    )
+
+
+def test_put_finds_the_pool_by_the_body_name(api: Api) -> None:
+    r = api.put(f"{POOLS}/edgelb-kubernetes-cluster", json=SEED)
+    assert (r.status_code, r.json()) == (
+        404,
+        {"code": 404, "message": "pool edgelb-kubernetes-cluster not found"},
+    )
+    api.post(POOLS, json=SEED)
+    # Path names another (missing) pool: the body's pool is updated anyway.
+    r = api.put(f"{POOLS}/elsewhere", json=seed(count=2))
+    assert r.status_code == 200
+    assert api.get(f"{POOLS}/edgelb-kubernetes-cluster").json()["count"] == 2
+    # The path name only shows up in the 404 message.
+    r = api.put(f"{POOLS}/edgelb-kubernetes-cluster", json=seed(name="other"))
+    assert (r.status_code, r.json()["message"]) == (404, "pool edgelb-kubernetes-cluster not found")
+
+
+def test_namespace_cannot_change(api: Api) -> None:
+    api.post(POOLS, json=SEED)
+    r = api.put(f"{POOLS}/edgelb-kubernetes-cluster", json=seed(namespace="other/pools"))
+    assert r.status_code == 400
+    assert r.json()["message"].startswith(
+        "changing namespace currently not supported: please uninstall pool edgelb-kubernetes-cluster "
+        "with namespace dcos-edgelb/pools"
+    )
+
+
+def test_delete_is_204_and_immediate(api: Api) -> None:
+    api.post(POOLS, json=SEED)
+    r = api.delete(f"{POOLS}/edgelb-kubernetes-cluster")
+    assert (r.status_code, r.content) == (204, b"")
+    assert api.get(f"{POOLS}/edgelb-kubernetes-cluster").status_code == 404
+    r = api.delete(f"{POOLS}/edgelb-kubernetes-cluster")
+    assert (r.status_code, r.json()) == (
+        404,
+        {"code": 404, "message": "pool edgelb-kubernetes-cluster not found"},
+    )
+
+
+def test_timeout_trap_stores_then_500_then_409(api: Api) -> None:
+    api.set_options(edgelb_timeout_trap=True)
+    r = api.post(POOLS, json=SEED)
+    assert r.status_code == 500
+    assert r.json()["code"] == 500
+    assert "context deadline exceeded" in r.json()["message"]
+    assert api.get(f"{POOLS}/edgelb-kubernetes-cluster").status_code == 200
+    assert api.post(POOLS, json=SEED).status_code == 409
+    r = api.put(f"{POOLS}/edgelb-kubernetes-cluster", json=seed(count=2))
+    assert r.status_code == 500
+    assert api.get(f"{POOLS}/edgelb-kubernetes-cluster").json()["count"] == 2
+    api.set_options(edgelb_timeout_trap=False)
+    assert api.put(f"{POOLS}/edgelb-kubernetes-cluster", json=seed(count=1)).status_code == 200
+    # The stored pool deploys although the client was told it failed.
+    assert api.wait_plan("edgelb-kubernetes-cluster", 200).status_code == 200
+
+
+# ----------------------------------------------------------------------------- lifecycle
+
+
+def test_deploy_plan_goes_from_202_to_200(api: Api) -> None:
+    name = "edgelb-kubernetes-cluster"
+    assert api.get(f"{SCHEDULER}/{name}/v1/plans/deploy").status_code == 404
+    api.post(POOLS, json=SEED)
+    r = api.get(f"{SCHEDULER}/{name}/v1/plans/deploy")
+    assert r.status_code == 202
+    plan = r.json()
+    assert plan["status"] == "IN_PROGRESS"
+    assert plan["errors"] == []
+    assert [p["name"] for p in plan["phases"]] == ["edgelb-pool-deploy", "sidecar-deploy"]
+    assert {"name", "status", "steps"} <= set(plan["phases"][0])
+    assert api.get(f"{POOLS}/{name}/lbconfig").text == "artifact haproxy.cfg not found"
+    r = api.wait_plan(name, 200)
+    assert (r.status_code, r.json()["status"]) == (200, "COMPLETE")
+    assert api.get(f"{SCHEDULER}/{name}/v1/pod").json() == ["edgelb-pool-0"]
+    info = api.get(f"{SCHEDULER}/{name}/v1/pod/edgelb-pool-0/info").json()
+    states = {e["info"]["name"]: e["status"]["state"] for e in info}
+    assert states == {"edgelb-pool-0-server": "TASK_RUNNING", "edgelb-pool-0-sidecar": "TASK_FINISHED"}
+    assert api.get(f"{SCHEDULER}/{name}/v1/endpoints").json() == ["p6090", "p6443"]
+    ep = api.get(f"{SCHEDULER}/{name}/v1/endpoints/p6443").json()
+    assert ep["address"] == ["127.0.0.1:6443"]
+    meta = api.get(f"{POOLS}/{name}/metadata").json()
+    assert meta["frontends"][0]["name"] == "frontend_0.0.0.0_6443"
+    assert meta["frontends"][0]["endpoints"][0]["port"] == 6443
+
+
+def test_stalled_pool_stays_202(api: Api) -> None:
+    api.set_options(stall_pools=True)
+    api.post(POOLS, json=SEED)
+    time.sleep(0.6)
+    r = api.get(f"{SCHEDULER}/edgelb-kubernetes-cluster/v1/plans/deploy")
+    assert (r.status_code, r.json()["status"]) == (202, "IN_PROGRESS")
+    info = api.get(f"{SCHEDULER}/edgelb-kubernetes-cluster/v1/pod/edgelb-pool-0/info").json()
+    assert [e["status"]["state"] for e in info] == ["TASK_STAGING"]
+    assert api.get(f"{POOLS}/edgelb-kubernetes-cluster/lbconfig").status_code == 404
+    # Once offers match again the deployment completes.
+    api.set_options(stall_pools=False)
+    assert api.wait_plan("edgelb-kubernetes-cluster", 200).status_code == 200
+
+
+def test_uninstall_keeps_the_scheduler_answering_until_done(api: Api) -> None:
+    name = "edgelb-kubernetes-cluster"
+    api.post(POOLS, json=SEED)
+    api.wait_plan(name, 200)
+    assert api.delete(f"{POOLS}/{name}").status_code == 204
+    r = api.get(f"{SCHEDULER}/{name}/v1/plans/deploy")
+    assert r.status_code == 202
+    assert [p["name"] for p in r.json()["phases"]] == [
+        "kill-tasks",
+        "unreserve-resources",
+        "deregister-service",
+    ]
+    r = api.wait_plan(name, 404)
+    assert (r.status_code, r.text) == (404, "404 Not Found: service not found.")
+
+
+def test_updates_reload_or_relaunch(api: Api) -> None:
+    name = "edgelb-kubernetes-cluster"
+    api.post(POOLS, json=SEED)
+    api.wait_plan(name, 200)
+    data = seed()
+    frontend(data)["miscStrs"] = ["timeout client 86400s"]
+    r = api.put(f"{POOLS}/{name}", json=data)
+    assert r.headers["X-Localdcos-Pool-Update"] == "reload"
+    assert api.get(f"{SCHEDULER}/{name}/v1/plans/deploy").status_code == 200
+    assert "  timeout client 86400s\n" in api.get(f"{POOLS}/{name}/lbconfig").text
+    r = api.put(f"{POOLS}/{name}", json={**data, "mem": 2048})
+    assert r.headers["X-Localdcos-Pool-Update"] == "relaunch"
+    assert api.get(f"{SCHEDULER}/{name}/v1/plans/deploy").status_code == 202
+    # haproxy.cfg already exists; it stays readable during the relaunch.
+    assert api.get(f"{POOLS}/{name}/lbconfig").status_code == 200
+    assert api.wait_plan(name, 200).status_code == 200
+
+
+def test_lbconfig_shows_the_control_plane_of_each_cluster(api: Api) -> None:
+    api.post(POOLS, json=SEED)
+    api.wait_plan("edgelb-kubernetes-cluster", 200)
+    cfg = api.get(f"{POOLS}/edgelb-kubernetes-cluster/lbconfig").text
+    assert "  server agentip_127.0.0.1_6443 127.0.0.1:6443 check ssl verify none\n" in cfg
+
+    api.add_cluster("dev/kubernetes01", apiserver_port=16443)
+    dev = seed(name="edgelb-dev-kubernetes01")
+    service(dev)["mesos"]["frameworkName"] = "dev/kubernetes01"
+    frontend(dev)["bindPort"] = 16443
+    dev["haproxy"]["stats"]["bindPort"] = 16090
+    assert api.post(POOLS, json=dev).status_code == 200
+    api.wait_plan("edgelb-dev-kubernetes01", 200)
+    cfg = api.get(f"{POOLS}/edgelb-dev-kubernetes01/lbconfig").text
+    assert "  server agentip_127.0.0.1_16443 127.0.0.1:16443 check ssl verify none\n" in cfg
+    assert "agentip_127.0.0.1_6443" not in cfg

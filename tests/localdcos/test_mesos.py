@@ -1,0 +1,159 @@
+"""The emulated Mesos registry: frameworks per cluster, control hooks, master state, persistence."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+import uvicorn
+from fastapi import FastAPI
+
+from localdcos.mesos import Mesos, TaskView
+from localdcos.service import SandboxOptions
+
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+def by_name(tasks: list[TaskView], framework: str, name: str) -> TaskView:
+    (hit,) = [t for t in tasks if t.framework_name == framework and t.name == name]
+    return hit
+
+
+def test_default_cluster_has_a_running_control_plane_with_an_apiserver_port() -> None:
+    mesos = Mesos(SandboxOptions())
+    tasks = mesos.tasks()
+    assert {t.framework_name for t in tasks} == {"kubernetes-cluster"}
+    assert {t.name for t in tasks} >= {"kube-control-plane-0-instance", "etcd-0-peer", "kube-node-0-kubelet"}
+    cp = by_name(tasks, "kubernetes-cluster", "kube-control-plane-0-instance")
+    assert cp.state == "TASK_RUNNING"
+    assert cp.agent_hostname == "127.0.0.1"
+    assert re.fullmatch(rf"kubernetes-cluster__kube-control-plane-0-instance__{UUID}", cp.task_id)
+    (api,) = [p for p in cp.ports if p.name == "apiserver"]
+    assert api.number == 6443
+    assert api.label("network-scope") == "host"
+
+
+def test_foldered_cluster_task_ids_use_dots() -> None:
+    mesos = Mesos(SandboxOptions(clusters=["kubernetes-cluster", "dev/kubernetes01"]))
+    cp = by_name(mesos.tasks(), "dev/kubernetes01", "kube-control-plane-0-instance")
+    assert cp.task_id.startswith("dev.kubernetes01__kube-control-plane-0-instance__")
+
+
+def test_registry_follows_live_option_edits_and_control_methods() -> None:
+    options = SandboxOptions()
+    mesos = Mesos(options)
+    options.clusters.append("dev/kubernetes01")  # what PATCH /_localdcos/control does
+    assert mesos.clusters() == ["kubernetes-cluster", "dev/kubernetes01"]
+    options.clusters = ["dev/kubernetes01"]
+    assert mesos.clusters() == ["dev/kubernetes01"]
+
+    mesos.add_cluster("/prod/k8s", apiserver_port=16443, control_planes=3)
+    assert options.clusters == ["dev/kubernetes01", "prod/k8s"]
+    cps = sorted(
+        (t for t in mesos.tasks() if t.framework_name == "prod/k8s" and "control-plane" in t.name),
+        key=lambda t: t.name,
+    )
+    assert [(t.agent_hostname, t.ports[0].number) for t in cps] == [
+        ("127.0.0.1", 16443),
+        ("127.0.0.2", 16443),
+        ("127.0.0.3", 16443),
+    ]
+    assert mesos.remove_cluster("prod/k8s")
+    assert not mesos.remove_cluster("prod/k8s")
+    assert options.clusters == ["dev/kubernetes01"]
+
+
+def test_set_task_state() -> None:
+    mesos = Mesos(SandboxOptions())
+    assert mesos.set_task_state("kubernetes-cluster", "kube-control-plane-0-instance", "TASK_KILLED") == 1
+    assert (
+        by_name(mesos.tasks(), "kubernetes-cluster", "kube-control-plane-0-instance").state == "TASK_KILLED"
+    )
+    with pytest.raises(ValueError, match="unknown task state"):
+        mesos.set_task_state("kubernetes-cluster", "etcd-0-peer", "RUNNING")
+    with pytest.raises(KeyError):
+        mesos.set_task_state("nope", "etcd-0-peer", "TASK_RUNNING")
+
+
+def test_snapshot_restore_round_trip() -> None:
+    mesos = Mesos(SandboxOptions(clusters=["kubernetes-cluster", "dev/kubernetes01"]))
+    mesos.set_task_state("dev/kubernetes01", "etcd-0-peer", "TASK_FAILED")
+    data = mesos.snapshot()
+    options = SandboxOptions()
+    other = Mesos(options)
+    other.restore(data)
+    assert options.clusters == ["kubernetes-cluster", "dev/kubernetes01"]
+    assert sorted(other.tasks(), key=lambda t: t.task_id) == sorted(mesos.tasks(), key=lambda t: t.task_id)
+    assert other.snapshot() == data
+
+
+# ----------------------------------------------------------------------------- over HTTP
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[str, Mesos]]:
+    mesos = Mesos(SandboxOptions())
+    app = FastAPI()
+    app.include_router(mesos.router(), prefix=mesos.prefix)
+    app.include_router(mesos.control_router(), prefix=mesos.control_prefix)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{port}", mesos
+    server.should_exit = True
+    thread.join(5)
+
+
+def test_master_state_shape(served: tuple[str, Mesos]) -> None:
+    url, _ = served
+    state = requests.get(url + "/mesos/master/state", timeout=5).json()
+    (fw,) = state["frameworks"]
+    assert fw["name"] == "kubernetes-cluster"
+    cp = next(t for t in fw["tasks"] if t["name"] == "kube-control-plane-0-instance")
+    assert cp["state"] == "TASK_RUNNING"
+    assert cp["framework_id"] == fw["id"]
+    port = next(p for p in cp["discovery"]["ports"]["ports"] if p["name"] == "apiserver")
+    assert port == {
+        "number": 6443,
+        "name": "apiserver",
+        "protocol": "tcp",
+        "labels": {"labels": [{"key": "network-scope", "value": "host"}]},
+    }
+    assert [s["hostname"] for s in state["slaves"] if s["id"] == cp["slave_id"]] == ["127.0.0.1"]
+
+
+def test_control_router(served: tuple[str, Mesos]) -> None:
+    url, mesos = served
+    r = requests.post(
+        url + "/_localdcos/mesos/clusters",
+        json={"name": "dev/kubernetes01", "apiserverPort": 7443},
+        timeout=5,
+    )
+    assert r.status_code == 201
+    assert r.json() == {"clusters": ["kubernetes-cluster", "dev/kubernetes01"]}
+    cp = by_name(mesos.tasks(), "dev/kubernetes01", "kube-control-plane-0-instance")
+    assert cp.ports[0].number == 7443
+    assert requests.get(url + "/_localdcos/mesos/clusters", timeout=5).json() == [
+        "kubernetes-cluster",
+        "dev/kubernetes01",
+    ]
+    r = requests.post(
+        url + "/_localdcos/mesos/task-state",
+        json={"framework": "dev/kubernetes01", "task": "kube-control-plane-0-instance", "state": "TASK_LOST"},
+        timeout=5,
+    )
+    assert r.json() == {"updated": 1}
+    assert requests.post(url + "/_localdcos/mesos/clusters", json={}, timeout=5).status_code == 400
+    assert requests.delete(url + "/_localdcos/mesos/clusters/dev/kubernetes01", timeout=5).status_code == 204
+    assert requests.delete(url + "/_localdcos/mesos/clusters/dev/kubernetes01", timeout=5).status_code == 404
+    assert mesos.clusters() == ["kubernetes-cluster"]

@@ -1,0 +1,227 @@
+"""Run `python -m localdcos serve` in a subprocess for tests, and talk to it over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+ADMIN_UID = "admin"
+ADMIN_PASSWORD = "admin-password"
+READY_PREFIX = "localdcos listening on "
+HTTP_TIMEOUT = 10.0
+
+
+class SandboxError(RuntimeError):
+    pass
+
+
+class Sandbox:
+    """A localdcos process on a free loopback port, with the admin user `admin:admin-password`.
+
+    `extra_args` go to `serve` as-is (e.g. "--deploy-seconds", "0.05")."""
+
+    def __init__(
+        self,
+        *extra_args: str,
+        auth: str = "token",
+        tls: bool = False,
+        state_file: Path | None = None,
+        start_timeout: float = 30.0,
+    ) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="localdcos-test-")
+        self.workdir = Path(self._tmp.name)
+        self.ca_file: Path | None = self.workdir / "dcos-ca.crt" if tls else None
+        self.state_file = state_file
+        self.args = [
+            "--auth",
+            auth,
+            "--user",
+            f"{ADMIN_UID}:{ADMIN_PASSWORD}",
+            *(["--tls", "--ca-out", str(self.ca_file)] if tls else []),
+            *(["--state-file", str(state_file)] if state_file is not None else []),
+            *extra_args,
+        ]
+        self.start_timeout = start_timeout
+        self.url = ""
+        self.session = requests.Session()
+        self.session.verify = str(self.ca_file) if self.ca_file is not None else True
+        self._proc: subprocess.Popen[str] | None = None
+        self._stderr: IO[bytes] | None = None
+        self._start()
+
+    # -- process -----------------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        self._stderr = (self.workdir / "stderr.log").open("ab")
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "localdcos", "serve", "--port", "0", *self.args],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+        )
+        lines: queue.Queue[str | None] = queue.Queue()
+        stdout = self._proc.stdout
+        assert stdout is not None
+
+        def pump() -> None:
+            # Keep draining stdout so the server can never block on a full pipe.
+            for line in stdout:
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.stop()
+                raise SandboxError(f"localdcos did not start within {self.start_timeout}s:\n{self.stderr()}")
+            try:
+                line = lines.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if line is None:
+                self.stop()
+                raise SandboxError(f"localdcos exited before listening:\n{self.stderr()}")
+            if line.startswith(READY_PREFIX):
+                self.url = line[len(READY_PREFIX) :].strip()
+                return
+
+    def stderr(self) -> str:
+        path = self.workdir / "stderr.log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM, then SIGKILL if it does not exit in time."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=timeout)
+        if proc is not None and proc.stdout is not None:
+            proc.stdout.close()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def restart(self) -> None:
+        """Stop and start again with the same arguments (new port; same state file)."""
+        self.stop()
+        self._start()
+
+    def close(self) -> None:
+        self.stop()
+        self.session.close()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- HTTP --------------------------------------------------------------------------------------
+
+    def login(self, uid: str = ADMIN_UID, password: str = ADMIN_PASSWORD) -> requests.Response:
+        return self.session.post(
+            self.url + "/acs/api/v1/auth/login", json={"uid": uid, "password": password}, timeout=HTTP_TIMEOUT
+        )
+
+    def admin_token(self) -> str:
+        response = self.login()
+        response.raise_for_status()
+        token: str = response.json()["token"]
+        return token
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"token={self.admin_token()}"}
+
+    def request(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> requests.Response:
+        """`method path` against the sandbox; with `token` it is sent as `Authorization: token=`."""
+        headers = dict(kwargs.pop("headers", None) or {})
+        if token is not None:
+            headers["Authorization"] = f"token={token}"
+        kwargs.setdefault("timeout", HTTP_TIMEOUT)
+        kwargs.setdefault("allow_redirects", False)
+        return self.session.request(method, self.url + path, headers=headers, **kwargs)
+
+    # -- control API -------------------------------------------------------------------------------
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The request log: [{"method", "path", "query", "status"}, ...] (control API excluded)."""
+        response = self.session.get(self.url + "/_localdcos/requests", timeout=HTTP_TIMEOUT)
+        response.raise_for_status()
+        entries: list[dict[str, Any]] = response.json()
+        return entries
+
+    def clear_requests(self) -> None:
+        self.session.delete(self.url + "/_localdcos/requests", timeout=HTTP_TIMEOUT).raise_for_status()
+
+    def control(self, **knobs: Any) -> dict[str, Any]:
+        """PATCH SandboxOptions fields live; returns all options."""
+        response = self.session.patch(self.url + "/_localdcos/control", json=knobs, timeout=HTTP_TIMEOUT)
+        response.raise_for_status()
+        options: dict[str, Any] = response.json()
+        return options
+
+    def expire_tokens(self) -> None:
+        self.session.post(self.url + "/_localdcos/tokens/expire", timeout=HTTP_TIMEOUT).raise_for_status()
+
+    def state(self) -> dict[str, Any]:
+        response = self.session.get(self.url + "/_localdcos/state", timeout=HTTP_TIMEOUT)
+        response.raise_for_status()
+        snapshot: dict[str, Any] = response.json()
+        return snapshot
+
+    # -- waiting -----------------------------------------------------------------------------------
+
+    def wait_until(
+        self, predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05, what: str = "condition"
+    ) -> Any:
+        """Poll `predicate` until it returns something truthy (returned), or fail after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = predicate()
+            if result:
+                return result
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"{what} not reached within {timeout}s")
+            time.sleep(interval)
+
+    def wait_deployments_done(self, token: str | None = None, timeout: float = 10.0) -> None:
+        if token is None and self.control_options().get("auth") == "token":
+            token = self.admin_token()
+
+        def done() -> bool:
+            response = self.request("GET", "/service/marathon/v2/deployments", token=token)
+            return response.status_code == 200 and response.json() == []
+
+        self.wait_until(done, timeout, what="no running deployments")
+
+    def control_options(self) -> dict[str, Any]:
+        response = self.session.get(self.url + "/_localdcos/control", timeout=HTTP_TIMEOUT)
+        response.raise_for_status()
+        options: dict[str, Any] = response.json()
+        return options
