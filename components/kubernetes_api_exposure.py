@@ -92,23 +92,22 @@ def _validate_plain_inputs(args: Mapping[str, object]) -> None:
         validate_exposure(spec_inputs)
     ca_pem, token = args.get("frontend_ca_pem"), args.get("kubeconfig_token")
     if _is_plain(ca_pem):
-        check_frontend_ca_pem(ca_pem if isinstance(ca_pem, str) else None)
+        check_frontend_ca_pem(ca_pem)
     if _is_plain(token):
-        check_kubeconfig_token(token if isinstance(token, str) else None)
+        check_kubeconfig_token(token)
 
 
-def _kubeconfig(spec: ExposureSpec, ca_pem: str | None, token: str | None) -> str | None:
-    check_frontend_ca_pem(ca_pem)
-    check_kubeconfig_token(token)
+def _kubeconfig(spec: ExposureSpec, ca_pem: object, token: object) -> str | None:
     url = exposure_url(spec)
+    checked_ca, checked_token = check_frontend_ca_pem(ca_pem), check_kubeconfig_token(token)
     if url is None:
         return None
     return render_kubeconfig(
         name=flat_name(spec.cluster_name),
         url=url,
         self_signed=frontend_certificate_is_self_signed(spec),
-        ca_pem=ca_pem,
-        token=token,
+        ca_pem=checked_ca,
+        token=checked_token,
     )
 
 

@@ -345,15 +345,21 @@ def check_exposure(spec: ExposureSpec) -> None:
         _check_edge_lb(spec)
 
 
-def check_kubeconfig_token(token: str | None) -> None:
+def check_kubeconfig_token(token: object) -> str | None:
     # Never echo the value: it is a credential.
-    if token is not None and _TOKEN_RE.fullmatch(token) is None:
+    if token is None:
+        return None
+    if not isinstance(token, str) or _TOKEN_RE.fullmatch(token) is None:
         raise ExposureInputError("kubeconfig_token", "must be a single token without whitespace or quotes")
+    return token
 
 
-def check_frontend_ca_pem(pem: str | None) -> None:
-    if pem is not None and _PEM_MARKER not in pem:
+def check_frontend_ca_pem(pem: object) -> str | None:
+    if pem is None:
+        return None
+    if not isinstance(pem, str) or _PEM_MARKER not in pem:
         raise ExposureInputError("frontend_ca_pem", f"must be PEM text containing {_PEM_MARKER!r}")
+    return pem
 
 
 # --- list level -------------------------------------------------------------------------------------

@@ -33,7 +33,12 @@ def config_error(**raw: object) -> str:
 def test_clusters_list_with_camel_case_keys() -> None:
     program = parse(
         clusters=[
-            {"name": "dev/kubernetes01", "via": "marathon-lb", "publicHost": "127.0.0.1", "backendTls": "verify"},
+            {
+                "name": "dev/kubernetes01",
+                "via": "marathon-lb",
+                "publicHost": "127.0.0.1",
+                "backendTls": "verify",
+            },
             {"name": "prod/k8s", "via": "edge-lb", "port": "7443", "statsBindAddress": "0.0.0.0", "count": 2},
         ]
     )
@@ -88,11 +93,20 @@ def test_to_args_leaves_absent_keys_to_component_defaults() -> None:
         ({"clusters": []}, f"{PROJECT}:clusters: List should have at least 1 item"),
         ({"clusters": [{"via": "edge-lb"}]}, f"{PROJECT}:clusters[0].name: Field required"),
         ({"clusters": [{"name": "a", "via": "haproxy"}]}, f"{PROJECT}:clusters[0].via: Input should be"),
-        ({"cluster": {"name": "a", "port": True}}, f"{PROJECT}:cluster.port: Value error, must be an integer"),
+        (
+            {"cluster": {"name": "a", "port": True}},
+            f"{PROJECT}:cluster.port: Value error, must be an integer",
+        ),
         ({"cluster": {"name": "a", "port": "x"}}, f"{PROJECT}:cluster.port: Input should be a valid integer"),
         ({"cluster": {"name": "a", "public_host": "h"}}, f"{PROJECT}:cluster.public_host: Extra inputs"),
-        ({"cluster": {"name": "a", "kubeconfigToken": "t"}}, f"{PROJECT}:cluster.kubeconfigToken: Extra inputs"),
-        ({"cluster": {"name": "a", "waitTimeoutSeconds": 0}}, "cluster.waitTimeoutSeconds: Input should be greater"),
+        (
+            {"cluster": {"name": "a", "kubeconfigToken": "t"}},
+            f"{PROJECT}:cluster.kubeconfigToken: Extra inputs",
+        ),
+        (
+            {"cluster": {"name": "a", "waitTimeoutSeconds": 0}},
+            "cluster.waitTimeoutSeconds: Input should be greater",
+        ),
         ({"clusterFrom": {"output": "name"}}, f"{PROJECT}:clusterFrom.stack: Field required"),
         ({"clusterFrom": {"stack": ""}}, f"{PROJECT}:clusterFrom.stack: String should have at least 1"),
         ({"clusterz": []}, f"{PROJECT}:clusterz: Extra inputs are not permitted"),

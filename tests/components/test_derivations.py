@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import string
 from dataclasses import replace
 
 import pytest
+import yaml
 
 from components import derivations as d
 from components import names
@@ -112,7 +114,9 @@ def test_default_labels_exactly() -> None:
 
 @pytest.mark.parametrize("seed_compatible", [False, True])
 def test_all_label_values_are_strings(seed_compatible: bool) -> None:
-    for value in d.marathon_app_definition(spec(port=7443), seed_compatible=seed_compatible)["labels"].values():
+    for value in d.marathon_app_definition(spec(port=7443), seed_compatible=seed_compatible)[
+        "labels"
+    ].values():
         assert isinstance(value, str)
 
 
@@ -142,7 +146,9 @@ def test_server_line_renders_unique_name_per_task() -> None:
     template = d.marathon_app_definition(spec())["labels"]["HAPROXY_0_BACKEND_SERVER_OPTIONS"]
     task_a = template.format(**{**MLB_SERVER_PLACEHOLDERS, "serverName": "a_10_0_0_1_1"})
     task_b = template.format(**{**MLB_SERVER_PLACEHOLDERS, "serverName": "b_10_0_0_2_2"})
-    servers = [line.split()[1] for line in (task_a + task_b).splitlines() if line.strip().startswith("server ")]
+    servers = [
+        line.split()[1] for line in (task_a + task_b).splitlines() if line.strip().startswith("server ")
+    ]
     assert servers == ["a_10_0_0_1_1", "b_10_0_0_2_2"]
 
 
@@ -222,7 +228,10 @@ def test_default_pool_exactly() -> None:
                     "protocol": "HTTPS",
                     "services": [
                         {
-                            "mesos": {"frameworkName": "dev/kubernetes01", "taskNamePattern": "kube-control-plane"},
+                            "mesos": {
+                                "frameworkName": "dev/kubernetes01",
+                                "taskNamePattern": "kube-control-plane",
+                            },
                             "endpoint": {"portName": "apiserver"},
                         }
                     ],
@@ -235,7 +244,9 @@ def test_default_pool_exactly() -> None:
 
 
 def test_pool_with_signed_certificate_secret() -> None:
-    pool = d.edge_lb_pool(spec(via="edge-lb", certificate_secret="k8s/apiserver-tls", certificate_secret_file="tls"))
+    pool = d.edge_lb_pool(
+        spec(via="edge-lb", certificate_secret="k8s/apiserver-tls", certificate_secret_file="tls")
+    )
     assert "autoCertificate" not in pool
     assert pool["secrets"] == [{"secret": "k8s/apiserver-tls", "file": "tls"}]
     assert pool["haproxy"]["frontends"][0]["certificates"] == ["$SECRETS/tls"]
@@ -294,10 +305,6 @@ def test_kubeconfig_self_signed_says_why_verification_is_skipped() -> None:
 
 
 def test_kubeconfig_with_ca_and_token() -> None:
-    import base64
-
-    import yaml
-
     pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
     text = render_kubeconfig(name="c", url="https://k:6443", self_signed=True, ca_pem=pem, token="abc.def")
     doc = yaml.safe_load(text)

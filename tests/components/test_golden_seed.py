@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ SEED_MLB_NONE = {"cluster_name": "kubernetes-cluster", "via": "marathon-lb", "ba
 SEED_MLB_VERIFY = {"cluster_name": "kubernetes-cluster", "via": "marathon-lb", "backend_tls": "verify"}
 SEED_EDGE_LB = {"cluster_name": "kubernetes-cluster", "via": "edge-lb"}
 
-CASES: list[tuple[str, dict[str, object], Callable[..., dict[str, Any]]]] = [
+CASES: list[tuple[str, Mapping[str, object], Callable[..., dict[str, Any]]]] = [
     ("marathon-lb-verify-none.json", SEED_MLB_NONE, marathon_app_definition),
     ("marathon-lb-verify-required.json", SEED_MLB_VERIFY, marathon_app_definition),
     ("edge-lb-pool.json", SEED_EDGE_LB, edge_lb_pool),
@@ -52,11 +52,11 @@ def golden(name: str) -> dict[str, Any]:
     return loaded
 
 
-def seed_spec(values: dict[str, object]) -> ExposureSpec:
+def seed_spec(values: Mapping[str, object]) -> ExposureSpec:
     return validate_exposure(values)
 
 
-def flatten(value: object, path: str = "") -> dict[str, object]:
+def flatten(value: object, path: str = "") -> Mapping[str, object]:
     """JSON pointer → leaf value (lists and dicts descended; empty containers kept as leaves)."""
     if isinstance(value, dict) and value:
         return {k: v for key, item in value.items() for k, v in flatten(item, f"{path}/{key}").items()}
@@ -77,7 +77,7 @@ def differing_paths(seed: dict[str, Any], emitted: dict[str, Any]) -> set[str]:
 
 @pytest.mark.parametrize(("golden_name", "values", "derive"), CASES, ids=[c[0] for c in CASES])
 def test_seed_compatible_reproduces_seed_exactly(
-    golden_name: str, values: dict[str, object], derive: Callable[..., dict[str, Any]]
+    golden_name: str, values: Mapping[str, object], derive: Callable[..., dict[str, Any]]
 ) -> None:
     emitted = derive(seed_spec(values), seed_compatible=True)
     assert emitted == golden(golden_name)
@@ -87,7 +87,7 @@ def test_seed_compatible_reproduces_seed_exactly(
 
 @pytest.mark.parametrize(("golden_name", "values", "derive"), CASES, ids=[c[0] for c in CASES])
 def test_defaults_differ_from_seed_only_where_named(
-    golden_name: str, values: dict[str, object], derive: Callable[..., dict[str, Any]]
+    golden_name: str, values: Mapping[str, object], derive: Callable[..., dict[str, Any]]
 ) -> None:
     expected = EDGE_LB_DIFFERENCES if derive is edge_lb_pool else MARATHON_LB_DIFFERENCES
     assert differing_paths(golden(golden_name), derive(seed_spec(values))) == set(expected)
@@ -96,17 +96,19 @@ def test_defaults_differ_from_seed_only_where_named(
 # --- one test per difference ------------------------------------------------------------------------
 
 
-def mlb_default(values: dict[str, object] = SEED_MLB_NONE) -> dict[str, Any]:
+def mlb_default(values: Mapping[str, object] = SEED_MLB_NONE) -> dict[str, Any]:
     return marathon_app_definition(seed_spec(values))
 
 
-def server_options_lines(values: dict[str, object] = SEED_MLB_NONE) -> list[str]:
+def server_options_lines(values: Mapping[str, object] = SEED_MLB_NONE) -> list[str]:
     lines: list[str] = mlb_default(values)["labels"]["HAPROXY_0_BACKEND_SERVER_OPTIONS"].splitlines()
     return lines
 
 
 def test_defect_a_backend_timeout_client_moved_to_frontend_head() -> None:
-    seed_lines = golden("marathon-lb-verify-none.json")["labels"]["HAPROXY_0_BACKEND_SERVER_OPTIONS"].splitlines()
+    seed_lines = golden("marathon-lb-verify-none.json")["labels"][
+        "HAPROXY_0_BACKEND_SERVER_OPTIONS"
+    ].splitlines()
     assert "  timeout client 86400s" in seed_lines
     assert "  timeout client 86400s" not in server_options_lines()
     head = mlb_default()["labels"]["HAPROXY_0_FRONTEND_HEAD"]
@@ -127,11 +129,14 @@ def test_defect_b_http_mode_replaced_by_tcp() -> None:
 def test_defect_c_server_name_is_per_task_placeholder() -> None:
     for values, tls in ((SEED_MLB_NONE, "ssl verify none"), (SEED_MLB_VERIFY, "ssl verify required")):
         server = server_options_lines(values)[-1]
-        assert server.startswith("  server {serverName} apiserver.kubernetes-cluster.l4lb.thisdcos.directory:6443 ")
+        assert server.startswith(
+            "  server {serverName} apiserver.kubernetes-cluster.l4lb.thisdcos.directory:6443 "
+        )
         assert tls in server
-    assert " server kubernetescluster " in golden("marathon-lb-verify-none.json")["labels"][
-        "HAPROXY_0_BACKEND_SERVER_OPTIONS"
-    ]
+    assert (
+        " server kubernetescluster "
+        in golden("marathon-lb-verify-none.json")["labels"]["HAPROXY_0_BACKEND_SERVER_OPTIONS"]
+    )
 
 
 def test_defect_c_upgrade_strategy_kills_before_starting() -> None:
@@ -148,7 +153,10 @@ def test_verify_variant_keeps_seed_ca_file() -> None:
 
 def test_defect_e_stats_bound_to_localhost() -> None:
     assert "bindAddress" not in golden("edge-lb-pool.json")["haproxy"]["stats"]
-    assert edge_lb_pool(seed_spec(SEED_EDGE_LB))["haproxy"]["stats"] == {"bindPort": 6090, "bindAddress": "127.0.0.1"}
+    assert edge_lb_pool(seed_spec(SEED_EDGE_LB))["haproxy"]["stats"] == {
+        "bindPort": 6090,
+        "bindAddress": "127.0.0.1",
+    }
 
 
 def test_defect_e_frontend_timeout_client() -> None:
@@ -159,4 +167,3 @@ def test_defect_e_frontend_timeout_client() -> None:
 def test_defect_e_backend_timeout_server_and_tunnel() -> None:
     backend = edge_lb_pool(seed_spec(SEED_EDGE_LB))["haproxy"]["backends"][0]
     assert backend["miscStrs"] == ["timeout server 86400s", "timeout tunnel 86400s"]
-

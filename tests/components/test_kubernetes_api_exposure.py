@@ -42,7 +42,9 @@ class DcosMocks(Mocks):
 def engine() -> tuple[DcosMocks, MockMonitor]:
     mocks = DcosMocks()
     monitor = MockMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="dcos-kubernetes-api", stack="test", preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(
+        mocks, project="dcos-kubernetes-api", stack="test", preview=False, monitor=monitor
+    )
     return mocks, monitor
 
 
@@ -53,7 +55,7 @@ def run(program: Callable[[], Mapping[str, pulumi.Output[Any]]]) -> dict[str, An
     def body() -> pulumi.Output[None]:
         return pulumi.Output.all(**program()).apply(resolved.update)
 
-    pulumi.runtime.test(body)()
+    pulumi.runtime.test(body)()  # type: ignore[no-untyped-call]
     return resolved
 
 
@@ -93,7 +95,9 @@ def test_marathon_lb_child_names_parent_and_outputs(engine: tuple[DcosMocks, Moc
         "kubernetes-cluster-marathon-app": f"{TYPE_TOKEN}$pulumi-python:dynamic/dcos:MarathonApp",
     }
     app = next(r for r in mocks.registered if r.custom)
-    assert app.inputs["definition"] == marathon_app_definition(validate_exposure({"cluster_name": "kubernetes-cluster"}))
+    assert app.inputs["definition"] == marathon_app_definition(
+        validate_exposure({"cluster_name": "kubernetes-cluster"})
+    )
     assert app.inputs["adopt"] is True
     assert app.inputs["wait_timeout_seconds"] == 60
     assert out["app_id"] == "/marathon-lb-kubernetes-cluster"
@@ -119,7 +123,9 @@ def test_edge_lb_child(engine: tuple[DcosMocks, MockMonitor]) -> None:
         "dev-kubernetes01-edgelb-pool": f"{TYPE_TOKEN}$pulumi-python:dynamic/dcos:EdgeLBPool",
     }
     pool = next(r for r in mocks.registered if r.custom)
-    expected = edge_lb_pool(validate_exposure({"cluster_name": "dev/kubernetes01", "via": "edge-lb", "port": 7443}))
+    expected = edge_lb_pool(
+        validate_exposure({"cluster_name": "dev/kubernetes01", "via": "edge-lb", "port": 7443})
+    )
     assert pool.inputs["pool"] == expected
     assert pool.inputs["adopt"] is False
     assert pool.inputs["wait_timeout_seconds"] == 300
@@ -132,7 +138,9 @@ def test_edge_lb_child(engine: tuple[DcosMocks, MockMonitor]) -> None:
     assert out["kubeconfig"] is None
 
 
-def test_token_makes_kubeconfig_secret_and_ca_replaces_insecure(engine: tuple[DcosMocks, MockMonitor]) -> None:
+def test_token_makes_kubeconfig_secret_and_ca_replaces_insecure(
+    engine: tuple[DcosMocks, MockMonitor],
+) -> None:
     args: KubernetesApiExposureArgs = {
         "cluster_name": "kubernetes-cluster",
         "public_host": "k8s.example.com",

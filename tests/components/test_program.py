@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import runpy
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ def run_program(
         secret_flags = {f"{k}.secret": pulumi.Output.from_input(v).is_secret() for k, v in outputs.items()}
         return pulumi.Output.all(**outputs, **secret_flags).apply(exports.update)
 
-    pulumi.runtime.test(body)()
+    pulumi.runtime.test(body)()  # type: ignore[no-untyped-call]
     return exports, monitor
 
 
@@ -123,9 +124,12 @@ def test_cluster_from_stack_reference() -> None:
     [
         ({}, "set exactly one of clusters, cluster, clusterFrom"),
         ({"clusters": [{"name": "a"}, {"name": "b"}]}, "public port '6443' is used by both"),
-        ({"cluster": {"name": "k8s", "port": 9090}}, f"{PROJECT}:cluster.port (cluster 'k8s'): 9090 is reserved"),
+        (
+            {"cluster": {"name": "k8s", "port": 9090}},
+            f"{PROJECT}:cluster.port (cluster 'k8s'): 9090 is reserved",
+        ),
     ],
 )
 def test_bad_config_stops_the_program_with_a_clear_message(config: dict[str, Any], fragment: str) -> None:
-    with pytest.raises(pulumi.RunError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(pulumi.RunError, match=re.escape(fragment)):
         run_program(config)

@@ -279,11 +279,19 @@ def test_refuses_verify_and_apiserver_address_with_edge_lb() -> None:
     [
         ({"certificates": []}, "certificates", "must not be empty"),
         ({"certificates": ["$AUTOCERT", "$AUTOCERT"]}, "certificates", "must not repeat"),
-        ({"certificates": ["/etc/cert.pem"]}, "certificates", "$AUTOCERT, $SECRETS/<file> or $ENVFILE/<file>"),
+        (
+            {"certificates": ["/etc/cert.pem"]},
+            "certificates",
+            "$AUTOCERT, $SECRETS/<file> or $ENVFILE/<file>",
+        ),
         ({"certificates": ["$SECRETS/a b"]}, "certificates", "$AUTOCERT, $SECRETS/<file>"),
         ({"certificates": ["$SECRETS/tls"]}, "certificates", "needs certificate_secret"),
         (
-            {"certificates": ["$SECRETS/tls"], "certificate_secret": "k8s/tls", "certificate_secret_file": "other"},
+            {
+                "certificates": ["$SECRETS/tls"],
+                "certificate_secret": "k8s/tls",
+                "certificate_secret_file": "other",
+            },
             "certificates",
             "needs certificate_secret",
         ),
@@ -309,9 +317,15 @@ def test_refuses_bad_token_without_echoing_it(token: str) -> None:
         assert token not in str(caught.value)
 
 
-def test_refuses_non_pem_ca() -> None:
+@pytest.mark.parametrize("pem", ["not a certificate", 42])
+def test_refuses_non_pem_ca(pem: object) -> None:
     with pytest.raises(ExposureInputError, match=r"^frontend_ca_pem: must be PEM"):
-        check_frontend_ca_pem("not a certificate")
+        check_frontend_ca_pem(pem)
+
+
+def test_token_must_be_a_string() -> None:
+    with pytest.raises(ExposureInputError, match=r"^kubeconfig_token: "):
+        check_kubeconfig_token(123)
 
 
 # --- no HAProxy syntax can reach a document ------------------------------------------------------------
@@ -322,7 +336,11 @@ def test_refuses_non_pem_ca() -> None:
     [
         {},
         {"backend_tls": "verify"},
-        {"cluster_name": "dev/kubernetes01", "apiserver_address": "api.internal:16443", "haproxy_group": "a,b"},
+        {
+            "cluster_name": "dev/kubernetes01",
+            "apiserver_address": "api.internal:16443",
+            "haproxy_group": "a,b",
+        },
     ],
 )
 def test_derived_documents_carry_no_injection_characters(values: dict[str, object]) -> None:
@@ -331,7 +349,14 @@ def test_derived_documents_carry_no_injection_characters(values: dict[str, objec
     labels = marathon_app_definition(spec)["labels"]
     for key, value in labels.items():
         body = value
-        for allowed in ("{serverName}", "{backend}", "{bindAddr}", "{servicePort}", "{sslCert}", "{bindOptions}"):
+        for allowed in (
+            "{serverName}",
+            "{backend}",
+            "{bindAddr}",
+            "{servicePort}",
+            "{sslCert}",
+            "{bindOptions}",
+        ):
             body = body.replace(allowed, "")
         body = body.replace("{mode}", "")
         assert not set(body) & set("{}#\"'\r"), key
