@@ -7,13 +7,13 @@ Two kinds, as in MLB:
 * per-port templates that a label ``HAPROXY_{n}_<NAME>`` replaces for service port index n. They
   are Python ``str.format`` templates and their placeholder names are MLB's public contract: users
   write labels against them, so an unknown name must raise ``KeyError`` exactly where MLB's would.
-  The few that MLB appends without formatting are listed in ``UNFORMATTED`` (their braces are
-  HAProxy anonymous ACLs and stay single).
+  BACKEND_HTTP_OPTIONS and BACKEND_STICKY_OPTIONS are the exception: MLB appends them unformatted,
+  so their braces are HAProxy anonymous ACLs and stay single.
 """
 
 from __future__ import annotations
 
-# MLB's TLS policy: forward-secret AEAD/SHA-2 suites only, no SSLv3/TLS1.0, no session tickets.
+# MLB's TLS policy for binds and servers: its TLS<=1.2 cipher list, no SSLv3/TLS1.0, no tickets.
 _CIPHERS = ":".join(
     (
         "ECDHE-ECDSA-AES128-GCM-SHA256",
@@ -45,6 +45,7 @@ GETCONFIG_PATH = "/_haproxy_getconfig"
 def render_head(
     *,
     stats_port: int,
+    maxconn: int,
     stats_socket: str,
     pidfile: str | None,
     log_target: str | None,
@@ -65,7 +66,7 @@ def render_head(
     glob += [
         "  spread-checks 5",
         "  max-spread-checks 15000",
-        "  maxconn 50000",
+        f"  maxconn {maxconn}",
         "  tune.ssl.default-dh-param 2048",
         f"  ssl-default-bind-ciphers {_CIPHERS}",
         f"  ssl-default-bind-options {_TLS_OPTIONS}",
@@ -130,7 +131,9 @@ def _lines(*lines: str) -> str:
 
 
 # Server line before/after MLB 1.12.2, which added stable numeric ids (`{serverId}`).
-SERVER_OPTIONS_OLD = _lines("server {serverName} {host_ipv4}:{port}{cookieOptions}{healthCheckOptions}{otherOptions}")
+SERVER_OPTIONS_OLD = _lines(
+    "server {serverName} {host_ipv4}:{port}{cookieOptions}{healthCheckOptions}{otherOptions}"
+)
 SERVER_OPTIONS_WITH_ID = _lines(
     "server {serverName} {host_ipv4}:{port}{cookieOptions}{healthCheckOptions}{otherOptions} id {serverId}"
 )
@@ -176,9 +179,6 @@ DEFAULTS: dict[str, str] = {
     ),
     "MAP_HTTPS_FRONTEND_ACL": _lines("use_backend %[ssl_fc_sni,lower,map({haproxy_dir}/domain2backend.map)]"),
 }
-
-# Appended as they are (MLB never formats these).
-UNFORMATTED = frozenset({"BACKEND_HTTP_OPTIONS", "BACKEND_STICKY_OPTIONS"})
 
 # MLB accepts these template labels too; their features (auth, paths, redirects, HSTS, network
 # ACLs) are not emulated, so the labels are stored and never rendered.
