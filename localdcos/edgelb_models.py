@@ -61,7 +61,8 @@ class GoModel(BaseModel):
         strict=True,
         extra="ignore",
         alias_generator=to_camel,
-        validate_by_name=True,
+        # Only the JSON names bind, as with Go's json tags (snake_case keys are unknown fields).
+        validate_by_name=False,
         validate_by_alias=True,
         serialize_by_alias=True,
     )

@@ -283,16 +283,20 @@ def render_pool_config(pool: V2Pool, tasks: Sequence[TaskView]) -> str:
     parts = [
         f"# haproxy.cfg for Edge-LB pool {pool.name} (namespace {pool.namespace}), rendered by localdcos\n",
         _GLOBAL,
-        _section(
-            [
-                "listen stats",
-                f"bind {stats.bind_address}:{stats.bind_port}",
-                "mode http",
-                "stats enable",
-                "monitor-uri /_haproxy_health_check",
-            ]
-        ),
     ]
+    # Port 0 asks the pool scheduler for a dynamic stats port, which is not emulated: no listener.
+    if stats.bind_port:
+        parts.append(
+            _section(
+                [
+                    "listen stats",
+                    f"bind {stats.bind_address}:{stats.bind_port}",
+                    "mode http",
+                    "stats enable",
+                    "monitor-uri /_haproxy_health_check",
+                ]
+            )
+        )
     parts += [_section(_frontend_lines(fe)) for fe in pool.haproxy.frontends]
     parts += [_section(_backend_lines(be, tasks)) for be in pool.haproxy.backends]
     return "\n".join(parts)

@@ -177,7 +177,8 @@ class Mesos:
     def _sync(self) -> None:
         """Make the registry follow `options.clusters` (read live: the control API may edit it)."""
         with self._lock:
-            wanted = [c for c in self.options.clusters if c]
+            # Framework names never carry the leading slash a Marathon id would.
+            wanted = [c.strip("/") for c in self.options.clusters if c.strip("/")]
             for gone in [n for n in self._frameworks if n not in wanted]:
                 del self._frameworks[gone]
             for cluster in wanted:
@@ -326,7 +327,14 @@ class Mesos:
         return r
 
     def control_router(self) -> APIRouter:
-        """Sandbox-only hooks; the core mounts this at `control_prefix`."""
+        """Sandbox-only hooks; the core mounts this at `control_prefix` (`/_localdcos/mesos`).
+
+        GET    /clusters                 -> ["kubernetes-cluster", ...]
+        POST   /clusters                 {"name", "apiserverPort"?, "apiserverHost"?, "controlPlanes"?}
+                                         (re-)registers a cluster; 201 {"clusters": [...]}
+        DELETE /clusters/{name:path}     204, or 404 if unknown
+        POST   /task-state               {"framework", "task", "state": "TASK_..."} -> {"updated": n}
+        """
         r = APIRouter()
 
         @r.get("/clusters")

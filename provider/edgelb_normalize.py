@@ -61,10 +61,21 @@ def differs(desired: dict[str, Any], live: dict[str, Any]) -> bool:
     return live_view(desired, live) != desired
 
 
+def _reserved_ports(pool: dict[str, Any]) -> set[int]:
+    """The ports the pool reserves on its agent: `ports` when given, else stats and every frontend."""
+    if pool.get("ports"):
+        return set(pool["ports"])
+    haproxy = pool.get("haproxy") or {}
+    ports = {frontend.get("bindPort") for frontend in haproxy.get("frontends") or []}
+    ports.add((haproxy.get("stats") or {}).get("bindPort"))
+    return {p for p in ports if isinstance(p, int)}
+
+
 def change_kind(old: dict[str, Any], new: dict[str, Any]) -> str:
-    """'relaunch' when the load-balancer tasks restart, 'reload' when HAProxy reloads, else 'none'."""
+    """'relaunch' when the load-balancer tasks restart (their resources or reserved ports change),
+    'reload' when only haproxy.cfg changes and the running HAProxy reloads, else 'none'."""
     before, after = canonical(old), canonical(new)
     changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
-    if changed & RELAUNCH_FIELDS:
+    if changed & RELAUNCH_FIELDS or _reserved_ports(before) != _reserved_ports(after):
         return "relaunch"
     return "reload" if changed else "none"

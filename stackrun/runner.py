@@ -65,12 +65,15 @@ class StackRunner:
         state_dir: Path | None = None,
         extra_env: Mapping[str, str] | None = None,
         on_output: Callable[[str], Any] | None = print,
+        on_error: Callable[[str], Any] | None = None,
     ) -> None:
         self.project_dir = project_dir.resolve()
         settings = yaml.safe_load((self.project_dir / "Pulumi.yaml").read_text())
         self.project_name = str(settings["name"])
         self.env = {**engine_environment(self.project_dir, state_dir), **(extra_env or {})}
         self.on_output = on_output
+        # The engine writes errors (failed checks, provider exceptions) to stderr.
+        self.on_error = on_error or (lambda text: print(text, file=sys.stderr, end=""))
         options = auto.LocalWorkspaceOptions(
             work_dir=str(self.project_dir),
             pulumi_home=self.env["PULUMI_HOME"],
@@ -85,18 +88,22 @@ class StackRunner:
         self.stack.set_config(key, auto.ConfigValue(value, secret=secret))
 
     def up(self) -> auto.UpResult:
-        return self.stack.up(on_output=self.on_output, color="never")
+        return self.stack.up(on_output=self.on_output, on_error=self.on_error, color="never")
 
     def preview(self, expect_no_changes: bool = False, diff: bool = True) -> auto.PreviewResult:
         return self.stack.preview(
-            on_output=self.on_output, color="never", diff=diff, expect_no_changes=expect_no_changes
+            on_output=self.on_output,
+            on_error=self.on_error,
+            color="never",
+            diff=diff,
+            expect_no_changes=expect_no_changes,
         )
 
     def refresh(self) -> auto.RefreshResult:
-        return self.stack.refresh(on_output=self.on_output, color="never")
+        return self.stack.refresh(on_output=self.on_output, on_error=self.on_error, color="never", diff=True)
 
     def destroy(self) -> auto.DestroyResult:
-        return self.stack.destroy(on_output=self.on_output, color="never")
+        return self.stack.destroy(on_output=self.on_output, on_error=self.on_error, color="never")
 
     def outputs(self) -> dict[str, auto.OutputValue]:
         return dict(self.stack.outputs())

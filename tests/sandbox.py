@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
 import queue
 import subprocess
@@ -54,8 +55,12 @@ class Sandbox:
         ]
         self.start_timeout = start_timeout
         self.url = ""
+        # Verification is passed on every call: requests lets REQUESTS_CA_BUNDLE override session.verify.
+        self.verify: str | bool = str(self.ca_file) if self.ca_file is not None else True
         self.session = requests.Session()
-        self.session.verify = str(self.ca_file) if self.ca_file is not None else True
+        self.session.verify = self.verify
+        # No cookie jar: the login cookie would otherwise authenticate later "token-less" requests.
+        self.session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         self._proc: subprocess.Popen[str] | None = None
         self._stderr: IO[bytes] | None = None
         self._start()
@@ -113,6 +118,8 @@ class Sandbox:
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM, then SIGKILL if it does not exit in time."""
         proc, self._proc = self._proc, None
+        # Idle keep-alive TLS connections would hold up the server's graceful shutdown.
+        self.session.close()
         if proc is not None and proc.poll() is None:
             proc.terminate()
             try:
@@ -144,10 +151,13 @@ class Sandbox:
 
     # -- HTTP --------------------------------------------------------------------------------------
 
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", HTTP_TIMEOUT)
+        kwargs.setdefault("verify", self.verify)
+        return self.session.request(method, self.url + path, **kwargs)
+
     def login(self, uid: str = ADMIN_UID, password: str = ADMIN_PASSWORD) -> requests.Response:
-        return self.session.post(
-            self.url + "/acs/api/v1/auth/login", json={"uid": uid, "password": password}, timeout=HTTP_TIMEOUT
-        )
+        return self._send("POST", "/acs/api/v1/auth/login", json={"uid": uid, "password": password})
 
     def admin_token(self) -> str:
         response = self.login()
@@ -163,34 +173,33 @@ class Sandbox:
         headers = dict(kwargs.pop("headers", None) or {})
         if token is not None:
             headers["Authorization"] = f"token={token}"
-        kwargs.setdefault("timeout", HTTP_TIMEOUT)
         kwargs.setdefault("allow_redirects", False)
-        return self.session.request(method, self.url + path, headers=headers, **kwargs)
+        return self._send(method, path, headers=headers, **kwargs)
 
     # -- control API -------------------------------------------------------------------------------
 
     def requests(self) -> list[dict[str, Any]]:
         """The request log: [{"method", "path", "query", "status"}, ...] (control API excluded)."""
-        response = self.session.get(self.url + "/_localdcos/requests", timeout=HTTP_TIMEOUT)
+        response = self._send("GET", "/_localdcos/requests")
         response.raise_for_status()
         entries: list[dict[str, Any]] = response.json()
         return entries
 
     def clear_requests(self) -> None:
-        self.session.delete(self.url + "/_localdcos/requests", timeout=HTTP_TIMEOUT).raise_for_status()
+        self._send("DELETE", "/_localdcos/requests").raise_for_status()
 
     def control(self, **knobs: Any) -> dict[str, Any]:
         """PATCH SandboxOptions fields live; returns all options."""
-        response = self.session.patch(self.url + "/_localdcos/control", json=knobs, timeout=HTTP_TIMEOUT)
+        response = self._send("PATCH", "/_localdcos/control", json=knobs)
         response.raise_for_status()
         options: dict[str, Any] = response.json()
         return options
 
     def expire_tokens(self) -> None:
-        self.session.post(self.url + "/_localdcos/tokens/expire", timeout=HTTP_TIMEOUT).raise_for_status()
+        self._send("POST", "/_localdcos/tokens/expire").raise_for_status()
 
     def state(self) -> dict[str, Any]:
-        response = self.session.get(self.url + "/_localdcos/state", timeout=HTTP_TIMEOUT)
+        response = self._send("GET", "/_localdcos/state")
         response.raise_for_status()
         snapshot: dict[str, Any] = response.json()
         return snapshot
@@ -221,7 +230,7 @@ class Sandbox:
         self.wait_until(done, timeout, what="no running deployments")
 
     def control_options(self) -> dict[str, Any]:
-        response = self.session.get(self.url + "/_localdcos/control", timeout=HTTP_TIMEOUT)
+        response = self._send("GET", "/_localdcos/control")
         response.raise_for_status()
         options: dict[str, Any] = response.json()
         return options

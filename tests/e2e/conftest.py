@@ -22,7 +22,11 @@ PASSPHRASE = "e2e-passphrase"
 @pytest.fixture(scope="session")
 def engine_bin() -> Path:
     result = subprocess.run(
-        ["bash", str(REPO / "scripts" / "install-pulumi")], capture_output=True, text=True, timeout=3000, check=True
+        ["bash", str(REPO / "scripts" / "install-pulumi")],
+        capture_output=True,
+        text=True,
+        timeout=3000,
+        check=True,
     )
     bin_dir = Path(result.stdout.strip().splitlines()[-1])
     os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
@@ -42,6 +46,7 @@ class Engine:
             state_dir=state_dir,
             extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, "PULUMI_HOME": str(state_dir / "home")},
             on_output=self.output.append,
+            on_error=self.output.append,
         )
 
     @property
@@ -50,7 +55,9 @@ class Engine:
 
     def state_files_text(self) -> str:
         return "\n".join(
-            p.read_text(errors="replace") for p in self.state_dir.rglob("*") if p.is_file() and p.suffix != ".lock"
+            p.read_text(errors="replace")
+            for p in self.state_dir.rglob("*")
+            if p.is_file() and p.suffix != ".lock"
         )
 
 

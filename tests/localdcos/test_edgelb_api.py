@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import copy
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-import uvicorn
-from fastapi import FastAPI
 
 from localdcos.edgelb import EdgeLB
+from localdcos.edgelb_lifecycle import relaunch_fields, update_effect
+from localdcos.edgelb_models import V2Pool
 from localdcos.mesos import Mesos
 from localdcos.service import SandboxOptions
+from tests.sandbox import Sandbox
 
 SEED: dict[str, Any] = {
     "apiVersion": "V2",
@@ -55,16 +55,14 @@ SCHEDULER = "/service/dcos-edgelb/pools"
 
 
 class Api:
-    """A sandbox's Edge-LB as a client sees it, plus the sandbox's knobs."""
+    """The sandbox's Edge-LB as an authenticated client sees it, plus the sandbox's knobs."""
 
-    def __init__(self, url: str, set_options: Callable[..., None], add_cluster: Callable[..., None]) -> None:
-        self.url = url
-        self.session = requests.Session()
-        self.set_options = set_options
-        self.add_cluster = add_cluster
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.token = sandbox.admin_token()
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return self.session.request(method, self.url + path, timeout=15, **kwargs)
+        return self.sandbox.request(method, path, token=self.token, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)
@@ -78,6 +76,15 @@ class Api:
     def delete(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("DELETE", path, **kwargs)
 
+    def set_options(self, **knobs: Any) -> None:
+        self.sandbox.control(**knobs)
+
+    def add_cluster(self, name: str, **body: Any) -> None:
+        r = self.sandbox.session.post(
+            self.sandbox.url + "/_localdcos/mesos/clusters", json={"name": name, **body}, timeout=10
+        )
+        r.raise_for_status()
+
     def wait_plan(self, name: str, status: int, timeout: float = 10.0) -> requests.Response:
         deadline = time.monotonic() + timeout
         while True:
@@ -87,50 +94,17 @@ class Api:
             time.sleep(0.05)
 
 
-class InProcess:
-    def __init__(self) -> None:
-        self.options = SandboxOptions(pool_deploy_seconds=0.3, pool_delete_seconds=0.3)
-        self.mesos = Mesos(self.options)
-        self.edgelb = EdgeLB(self.options, self.mesos)
-        app = FastAPI()
-        for router, prefix in (
-            (self.mesos.router(), self.mesos.prefix),
-            (self.mesos.control_router(), self.mesos.control_prefix),
-            (self.edgelb.router(), self.edgelb.prefix),
-            (self.edgelb.scheduler_router(), self.edgelb.scheduler_prefix),
-        ):
-            app.include_router(router, prefix=prefix)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> Api:
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.01)
-
-        def set_options(**changes: Any) -> None:
-            for key, value in changes.items():
-                setattr(self.options, key, value)
-
-        def add_cluster(name: str, **kwargs: Any) -> None:
-            self.mesos.add_cluster(name, **kwargs)
-
-        return Api(f"http://127.0.0.1:{self.port}", set_options, add_cluster)
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
-
-
 @pytest.fixture
-def api() -> Iterator[Api]:
-    with InProcess() as client:
-        yield client
+def api(sandbox: Sandbox) -> Api:
+    sandbox.control(pool_deploy_seconds=0.3, pool_delete_seconds=0.3)
+    return Api(sandbox)
+
+
+@pytest.fixture(scope="module")
+def rejecting_api() -> Iterator[Api]:
+    """One sandbox shared by tests whose requests are all rejected (nothing is ever stored)."""
+    with Sandbox() as box:
+        yield Api(box)
 
 
 def seed(**changes: Any) -> dict[str, Any]:
@@ -238,19 +212,19 @@ def test_listing_endpoints(api: Api) -> None:
 # ----------------------------------------------------------------------------- binding errors
 
 
-def test_malformed_json_is_a_400_parse_error(api: Api) -> None:
-    r = api.post(POOLS, data=b'{"name": ', headers={"Content-Type": "application/json"})
+def test_malformed_json_is_a_400_parse_error(rejecting_api: Api) -> None:
+    r = rejecting_api.post(POOLS, data=b'{"name": ', headers={"Content-Type": "application/json"})
     assert r.status_code == 400
     body = r.json()
     assert body["code"] == 400
     assert body["message"].startswith('parsing pool body from "" failed, because ')
-    r = api.post(POOLS, json={"name": "x", "count": "1"})
+    r = rejecting_api.post(POOLS, json={"name": "x", "count": "1"})
     assert r.status_code == 400
     assert "cannot unmarshal string" in r.json()["message"]
 
 
-def test_missing_body_is_a_422_required(api: Api) -> None:
-    r = api.post(POOLS, data=b"", headers={"Content-Type": "application/json"})
+def test_missing_body_is_a_422_required(rejecting_api: Api) -> None:
+    r = rejecting_api.post(POOLS, data=b"", headers={"Content-Type": "application/json"})
     assert (r.status_code, r.json()) == (422, {"code": 602, "message": "pool in body is required"})
 
 
@@ -273,17 +247,17 @@ def test_missing_body_is_a_422_required(api: Api) -> None:
     ],
 )
 def test_enum_violations_are_422_605(
-    api: Api, mutate: Callable[[dict[str, Any]], None], message: str
+    rejecting_api: Api, mutate: Callable[[dict[str, Any]], None], message: str
 ) -> None:
     data = seed()
     mutate(data)
-    r = api.post(POOLS, json=data)
+    r = rejecting_api.post(POOLS, json=data)
     assert (r.status_code, r.json()) == (422, {"code": 605, "message": message})
-    assert api.get(POOLS).json() == []
+    assert rejecting_api.get(POOLS).json() == []
 
 
-def test_wrong_content_type_is_415(api: Api) -> None:
-    r = api.post(POOLS, data=b"{}", headers={"Content-Type": "text/plain"})
+def test_wrong_content_type_is_415(rejecting_api: Api) -> None:
+    r = rejecting_api.post(POOLS, data=b"{}", headers={"Content-Type": "text/plain"})
     assert r.status_code == 415
     assert r.json()["code"] == 415
 
@@ -417,12 +391,14 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
 @pytest.mark.parametrize(
     ("mutate", "message"), [(m, msg) for _, m, msg in INVALID], ids=[i for i, _, _ in INVALID]
 )
-def test_validation_messages(api: Api, mutate: Callable[[dict[str, Any]], None], message: str) -> None:
+def test_validation_messages(
+    rejecting_api: Api, mutate: Callable[[dict[str, Any]], None], message: str
+) -> None:
     data = seed()
     mutate(data)
-    r = api.post(POOLS, json=data)
+    r = rejecting_api.post(POOLS, json=data)
     assert (r.status_code, r.json()) == (400, {"code": 400, "message": message})
-    assert api.get(POOLS).json() == []
+    assert rejecting_api.get(POOLS).json() == []
 
 
 def test_ports_override_replaces_the_bind_port_check(api: Api) -> None:
@@ -582,7 +558,7 @@ def test_lbconfig_shows_the_control_plane_of_each_cluster(api: Api) -> None:
     cfg = api.get(f"{POOLS}/edgelb-kubernetes-cluster/lbconfig").text
     assert "  server agentip_127.0.0.1_6443 127.0.0.1:6443 check ssl verify none\n" in cfg
 
-    api.add_cluster("dev/kubernetes01", apiserver_port=16443)
+    api.add_cluster("dev/kubernetes01", apiserverPort=16443)
     dev = seed(name="edgelb-dev-kubernetes01")
     service(dev)["mesos"]["frameworkName"] = "dev/kubernetes01"
     frontend(dev)["bindPort"] = 16443
@@ -592,3 +568,76 @@ def test_lbconfig_shows_the_control_plane_of_each_cluster(api: Api) -> None:
     cfg = api.get(f"{POOLS}/edgelb-dev-kubernetes01/lbconfig").text
     assert "  server agentip_127.0.0.1_16443 127.0.0.1:16443 check ssl verify none\n" in cfg
     assert "agentip_127.0.0.1_6443" not in cfg
+
+
+def test_requests_need_a_token(sandbox: Sandbox) -> None:
+    # Admin Router sits in front of Edge-LB and its pool schedulers alike.
+    assert sandbox.request("GET", "/service/edgelb/v2/pools").status_code == 401
+    assert sandbox.request("GET", f"{SCHEDULER}/x/v1/plans/deploy").status_code == 401
+
+
+def _changed(mutate: Callable[[dict[str, Any]], None], base: dict[str, Any] | None = None) -> V2Pool:
+    data = copy.deepcopy(base or SEED)
+    mutate(data)
+    return V2Pool.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "effect"),
+    [
+        (lambda d: None, "none"),
+        (lambda d: frontend(d).update(miscStrs=["timeout client 86400s"]), "reload"),
+        (lambda d: backend(d).update(balance="leastconn"), "reload"),
+        (lambda d: d["haproxy"]["stats"].update(bindAddress="127.0.0.1"), "reload"),
+        (lambda d: frontend(d).update(bindPort=7443), "relaunch"),
+        (lambda d: d["haproxy"]["stats"].update(bindPort=9090), "relaunch"),
+        (lambda d: d.update(count=2), "relaunch"),
+        (lambda d: d.update(cpus=2), "relaunch"),
+        (lambda d: d.update(secrets=[{"secret": "s", "file": "f"}]), "relaunch"),
+        (lambda d: d.update(constraints=""), "relaunch"),
+        (lambda d: d.update(role="*"), "relaunch"),
+        (lambda d: d.update(virtualNetworks=[{"name": "dcos"}]), "relaunch"),
+    ],
+)
+def test_update_effect(mutate: Callable[[dict[str, Any]], None], effect: str) -> None:
+    assert update_effect(V2Pool.model_validate(SEED), _changed(mutate)) == effect
+    assert {"count", "cpus", "mem", "ports", "secrets", "constraints", "role", "virtualNetworks"} <= set(
+        relaunch_fields()
+    )
+
+
+def test_explicit_ports_make_bind_port_changes_a_reload() -> None:
+    base = seed(ports=[6443, 7443, 6090])
+    assert update_effect(
+        V2Pool.model_validate(base), _changed(lambda d: frontend(d).update(bindPort=7443), base)
+    ) == ("reload")
+
+
+# ----------------------------------------------------------------------------- persistence
+
+
+def test_pools_survive_a_restart(tmp_path: Path) -> None:
+    with Sandbox("--pool-deploy-seconds", "0.2", state_file=tmp_path / "state.json") as box:
+        api = Api(box)
+        assert api.post(POOLS, json=SEED).status_code == 200
+        assert api.wait_plan("edgelb-kubernetes-cluster", 200).status_code == 200
+        box.restart()
+        api = Api(box)
+        assert api.get(f"{POOLS}/edgelb-kubernetes-cluster").json()["haproxy"]["stats"]["bindPort"] == 6090
+        assert api.get(f"{SCHEDULER}/edgelb-kubernetes-cluster/v1/plans/deploy").status_code == 200
+        assert "agentip_127.0.0.1_6443" in api.get(f"{POOLS}/edgelb-kubernetes-cluster/lbconfig").text
+
+
+def test_snapshot_restore_keeps_pools_lifecycles_and_uninstalls(api: Api) -> None:
+    api.set_options(pool_delete_seconds=3600)
+    assert api.post(POOLS, json=seed(name="a")).status_code == 200
+    api.post(POOLS, json=seed(name="b"))
+    api.delete(f"{POOLS}/b")
+    data = api.sandbox.state()["edgelb"]
+    assert [p["pool"]["name"] for p in data["pools"]] == ["a"]
+    assert [u["pool"]["name"] for u in data["uninstalling"]] == ["b"]
+    options = SandboxOptions(pool_delete_seconds=3600)
+    restored = EdgeLB(options, Mesos(options))
+    restored.restore(data)
+    assert restored.snapshot() == data
+    assert [p.to_json() for p in restored.pools()] == [api.get(f"{POOLS}/a").json()]

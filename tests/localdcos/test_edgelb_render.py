@@ -414,6 +414,20 @@ KITCHEN_SINK: dict[str, Any] = {
         ],
     },
 }
+DYNAMIC_STATS: dict[str, Any] = {
+    "name": "dynamic-stats",
+    "haproxy": {
+        "stats": {"bindPort": 0},
+        "frontends": [{"bindPort": 8080, "protocol": "TCP", "linkBackend": {"defaultBackend": "b"}}],
+        "backends": [
+            {
+                "name": "b",
+                "protocol": "TCP",
+                "services": [{"endpoint": {"type": "ADDRESS", "address": "127.0.0.1", "port": 80}}],
+            }
+        ],
+    },
+}
 CONTAINER = (("network-scope", "container"),)
 KITCHEN_TASKS = [
     task(),
@@ -432,8 +446,13 @@ KITCHEN_TASKS = [
 @pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed")
 @pytest.mark.parametrize(
     ("pool_json", "tasks"),
-    [(SEED, [task()]), (KITCHEN_SINK, KITCHEN_TASKS), ({"name": "empty"}, [])],
-    ids=str,
+    [
+        (SEED, [task()]),
+        (KITCHEN_SINK, KITCHEN_TASKS),
+        ({"name": "empty"}, []),
+        (DYNAMIC_STATS, []),
+    ],
+    ids=["seed", "kitchen-sink", "empty", "dynamic-stats"],
 )
 def test_real_haproxy_accepts_the_output(
     tmp_path: Path, pool_json: dict[str, Any], tasks: list[TaskView]

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
-import uvicorn
-from fastapi import FastAPI
 
 from localdcos.mesos import Mesos, TaskView
 from localdcos.service import SandboxOptions
+from tests.sandbox import Sandbox
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
@@ -95,28 +91,9 @@ def test_snapshot_restore_round_trip() -> None:
 # ----------------------------------------------------------------------------- over HTTP
 
 
-@pytest.fixture
-def served() -> Iterator[tuple[str, Mesos]]:
-    mesos = Mesos(SandboxOptions())
-    app = FastAPI()
-    app.include_router(mesos.router(), prefix=mesos.prefix)
-    app.include_router(mesos.control_router(), prefix=mesos.control_prefix)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}", mesos
-    server.should_exit = True
-    thread.join(5)
-
-
-def test_master_state_shape(served: tuple[str, Mesos]) -> None:
-    url, _ = served
-    state = requests.get(url + "/mesos/master/state", timeout=5).json()
+def test_master_state_shape(sandbox: Sandbox) -> None:
+    assert sandbox.request("GET", "/mesos/master/state").status_code == 401
+    state = sandbox.request("GET", "/mesos/master/state", token=sandbox.admin_token()).json()
     (fw,) = state["frameworks"]
     assert fw["name"] == "kubernetes-cluster"
     cp = next(t for t in fw["tasks"] if t["name"] == "kube-control-plane-0-instance")
@@ -132,8 +109,15 @@ def test_master_state_shape(served: tuple[str, Mesos]) -> None:
     assert [s["hostname"] for s in state["slaves"] if s["id"] == cp["slave_id"]] == ["127.0.0.1"]
 
 
-def test_control_router(served: tuple[str, Mesos]) -> None:
-    url, mesos = served
+def state_tasks(sandbox: Sandbox, token: str, framework: str) -> dict[str, dict[str, Any]]:
+    state = sandbox.request("GET", "/mesos/master/state", token=token).json()
+    (fw,) = [f for f in state["frameworks"] if f["name"] == framework]
+    return {t["name"]: t for t in fw["tasks"]}
+
+
+def test_control_router(sandbox: Sandbox) -> None:
+    url = sandbox.url
+    token = sandbox.admin_token()
     r = requests.post(
         url + "/_localdcos/mesos/clusters",
         json={"name": "dev/kubernetes01", "apiserverPort": 7443},
@@ -141,8 +125,9 @@ def test_control_router(served: tuple[str, Mesos]) -> None:
     )
     assert r.status_code == 201
     assert r.json() == {"clusters": ["kubernetes-cluster", "dev/kubernetes01"]}
-    cp = by_name(mesos.tasks(), "dev/kubernetes01", "kube-control-plane-0-instance")
-    assert cp.ports[0].number == 7443
+    cp = state_tasks(sandbox, token, "dev/kubernetes01")["kube-control-plane-0-instance"]
+    assert cp["id"].startswith("dev.kubernetes01__kube-control-plane-0-instance__")
+    assert [p["number"] for p in cp["discovery"]["ports"]["ports"] if p["name"] == "apiserver"] == [7443]
     assert requests.get(url + "/_localdcos/mesos/clusters", timeout=5).json() == [
         "kubernetes-cluster",
         "dev/kubernetes01",
@@ -153,7 +138,17 @@ def test_control_router(served: tuple[str, Mesos]) -> None:
         timeout=5,
     )
     assert r.json() == {"updated": 1}
+    assert (
+        state_tasks(sandbox, token, "dev/kubernetes01")["kube-control-plane-0-instance"]["state"]
+        == "TASK_LOST"
+    )
     assert requests.post(url + "/_localdcos/mesos/clusters", json={}, timeout=5).status_code == 400
     assert requests.delete(url + "/_localdcos/mesos/clusters/dev/kubernetes01", timeout=5).status_code == 204
     assert requests.delete(url + "/_localdcos/mesos/clusters/dev/kubernetes01", timeout=5).status_code == 404
-    assert mesos.clusters() == ["kubernetes-cluster"]
+    assert sandbox.control_options()["clusters"] == ["kubernetes-cluster"]
+
+
+def test_clusters_option_is_live(sandbox: Sandbox) -> None:
+    sandbox.control(clusters=["kubernetes-cluster", "dev/kubernetes01"])
+    token = sandbox.admin_token()
+    assert "kube-control-plane-0-instance" in state_tasks(sandbox, token, "dev/kubernetes01")

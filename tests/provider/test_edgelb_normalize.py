@@ -38,3 +38,7 @@ def test_change_kinds() -> None:
     changed["haproxy"]["stats"]["bindAddress"] = "127.0.0.1"
     assert change_kind(SEED_POOL, changed) == "reload"
     assert change_kind(SEED_POOL, copy.deepcopy(SEED_POOL)) == "none"
+    # Without explicit `ports`, the pool reserves its bind ports: moving one relaunches the tasks.
+    moved = copy.deepcopy(SEED_POOL)
+    moved["haproxy"]["stats"]["bindPort"] = 6091
+    assert change_kind(SEED_POOL, moved) == "relaunch"
