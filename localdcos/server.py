@@ -59,6 +59,7 @@ _UNAUTHORIZED_PAGE = _nginx_page(
     "Authentication is required: log in and send the token as 'Authorization: token=...'.",
 )
 _FORBIDDEN_PAGE = _nginx_page(403, "Forbidden", "You are not authorized to access this resource.")
+_NOT_FOUND_PAGE = _nginx_page(404, "Not Found", "The requested resource could not be found.")
 
 
 def _options_adapter() -> TypeAdapter[SandboxOptions]:
@@ -79,6 +80,16 @@ class Core:
     # API run one at a time, so a snapshot never sees a half-done write.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
+    def mounted_prefixes(self) -> list[str]:
+        """Every path prefix something answers under; elsewhere Admin Router's nginx has no location."""
+        prefixes = [CA_PATH, CONTROL_PREFIX]
+        for service in self.services:
+            for attr in ("prefix", "control_prefix", "scheduler_prefix"):
+                prefix = getattr(service, attr, None)
+                if isinstance(prefix, str):
+                    prefixes.append(prefix)
+        return prefixes
+
     def service_roots(self) -> set[str]:
         """`/service/<name>` for every mounted service (what Admin Router can resolve)."""
         roots = set()
@@ -95,6 +106,8 @@ class Core:
         data = {service.name: service.snapshot() for service in self.services}
         tmp = self.state_file.with_name(self.state_file.name + ".tmp")
         tmp.write_text(json.dumps(data, sort_keys=True))
+        # It holds the IAM signing key and passwords.
+        tmp.chmod(0o600)
         os.replace(tmp, self.state_file)
 
     def load(self) -> None:
@@ -204,6 +217,10 @@ class AdminRouter:
         roots = self.core.service_roots()
         if path in roots:
             return RedirectResponse(path + "/" + suffix, status_code=301), scope
+        if not path.startswith("/service/") and not any(
+            path == p or path.startswith(p.rstrip("/") + "/") for p in self.core.mounted_prefixes()
+        ):
+            return HTMLResponse(_NOT_FOUND_PAGE, status_code=404), scope
 
         exempt = (
             path in (LOGIN_PATH, CA_PATH) or path.startswith(CONTROL_PREFIX + "/") or path == CONTROL_PREFIX

@@ -109,16 +109,6 @@ class MesosSelector(_Model):
     taskID: StrictStr | None = None
     taskIDPattern: StrictStr | None = None
 
-    @field_validator("frameworkName")
-    @classmethod
-    def _framework_name(cls, value: str | None) -> str | None:
-        # Mesos knows `dev/kubernetes01`, never `/dev/kubernetes01`: a leading slash matches nothing.
-        if value is not None and value.startswith("/"):
-            raise ValueError(
-                "must be the DC/OS service name without a leading slash (it must equal the Mesos framework name)"
-            )
-        return value
-
 
 class EndpointCheck(_Model):
     enabled: StrictBool = True
@@ -195,7 +185,9 @@ class EdgeLBPoolDefinition(_Model):
     poolHealthcheckGracePeriod: StrictInt = 180
     poolHealthcheckInterval: StrictInt = 12
     poolHealthcheckMaxFail: StrictInt = 5
-    poolHealthcheckTimeout: StrictInt | None = None
+    # Our API notes give no default; MaibornWolff/dcos-deploy, which diffs against live Edge-LB,
+    # treats 60 as the server's value. Filling it on both sides is right whichever Edge-LB answers.
+    poolHealthcheckTimeout: StrictInt = 60
     haproxy: HAProxy = Field(default_factory=HAProxy)
 
     @field_validator("name")

@@ -36,10 +36,11 @@ RELAUNCH_FIELDS = frozenset(
 
 def canonical(pool: dict[str, Any]) -> dict[str, Any]:
     """Defaults filled at every level, as Edge-LB stores and answers a pool."""
+    pool = dict(projection.integral_numbers(pool))
     try:
         model = EdgeLBPoolDefinition.model_validate(pool)
     except ValidationError:
-        return dict(projection.integral_numbers(pool))
+        return pool
     for backend in model.haproxy.backends:
         # Only HTTP backends get header rewriting, and then with every switch on.
         if backend.rewriteHttp is None and backend.protocol in ("HTTP", "HTTPS"):

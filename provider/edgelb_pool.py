@@ -22,10 +22,16 @@ from .edgelb_model import EdgeLBPoolDefinition
 from .edgelb_normalize import change_kind, differs, live_view
 from .edgelb_validation import pool_problems
 from .http import DcosApiError
+from .projection import integral_numbers
 from .unknowns import contains_unknown
 
 DEFAULT_WAIT_TIMEOUT_SECONDS = 600.0
 BEHAVIOUR_INPUTS = ("adopt", "wait_timeout_seconds")
+
+
+def request_body(pool: dict[str, Any]) -> dict[str, Any]:
+    """The engine carries every number as a float; Edge-LB's Go decoder refuses 1.0 for an int32."""
+    return dict(integral_numbers(pool))
 
 
 def _knob_problems(props: dict[str, Any]) -> list[tuple[str, str]]:
@@ -76,7 +82,7 @@ class EdgeLBPoolProvider(DcosProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = user_props(props)
-        pool = inputs["pool"]
+        pool = request_body(inputs["pool"])
         name = str(pool["name"])
         client = self._client()
         try:
@@ -103,7 +109,7 @@ class EdgeLBPoolProvider(DcosProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = user_props(news)
         old_pool = user_props(olds).get("pool") or {}
-        pool = inputs["pool"]
+        pool = request_body(inputs["pool"])
         name = str(pool["name"])
         kind = change_kind(old_pool, pool)
         note = {

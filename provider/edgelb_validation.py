@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .edgelb_model import Backend, EdgeLBPoolDefinition, Frontend
+from .projection import integral_numbers
 from .unknowns import contains_unknown
 
 # Marathon-LB's stats port: a pool whose stats bind 9090 cannot share a public agent with it,
@@ -26,7 +27,8 @@ def pool_problems(pool: Any) -> list[tuple[str, str]]:
     if contains_unknown(pool):
         return []
     try:
-        model = EdgeLBPoolDefinition.model_validate(pool)
+        # The engine carries every number as a float; JSON integers are what Edge-LB (Go) wants.
+        model = EdgeLBPoolDefinition.model_validate(integral_numbers(pool))
     except ValidationError as error:
         return [
             (_location(tuple(e["loc"])), str(e["msg"]).removeprefix("Value error, ")) for e in error.errors()
@@ -111,6 +113,15 @@ def _backend_problems(index: int, backend: Backend) -> list[tuple[str, str]]:
         )
         if not selectors and service.endpoint.type != "ADDRESS":
             problems.append((spath, "server.marathon or server.mesos must be specified"))
+        framework = service.mesos.frameworkName
+        if framework is not None and framework.startswith("/"):
+            # Mesos knows `dev/kubernetes01`, never `/dev/kubernetes01`: a leading slash matches nothing.
+            problems.append(
+                (
+                    f"{spath}.mesos.frameworkName",
+                    "must be the DC/OS service name without a leading slash (it must equal the Mesos framework name)",
+                )
+            )
         endpoint = service.endpoint
         if endpoint.port <= 0 and not endpoint.portName and not endpoint.allPorts:
             problems.append((f"{spath}.endpoint", "must have a valid port, portName, or allPorts true"))

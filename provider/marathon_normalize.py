@@ -129,7 +129,8 @@ def differs(desired: dict[str, Any], live: dict[str, Any], marathon_version: str
 
 
 def request_body(definition: dict[str, Any]) -> dict[str, Any]:
-    """What to PUT/POST: the declared definition with an absolute id and no read-only fields."""
+    """What to PUT/POST: the declared definition with an absolute id and no read-only fields. The
+    engine carries every number as a float; Marathon's RAML wants integers where it says int."""
     body = {k: copy.deepcopy(v) for k, v in definition.items() if k not in READ_ONLY_FIELDS}
     body["id"] = canonical_app_id(str(body["id"]))
-    return body
+    return dict(integral_numbers(body))

@@ -61,6 +61,10 @@ class Sandbox:
         self.session.verify = self.verify
         # No cookie jar: the login cookie would otherwise authenticate later "token-less" requests.
         self.session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        if tls:
+            # An idle keep-alive TLS connection (kept by any live Response) holds up the server's
+            # graceful shutdown until its timeout; tests do not need keep-alive.
+            self.session.headers["Connection"] = "close"
         self._proc: subprocess.Popen[str] | None = None
         self._stderr: IO[bytes] | None = None
         self._start()
@@ -118,7 +122,6 @@ class Sandbox:
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM, then SIGKILL if it does not exit in time."""
         proc, self._proc = self._proc, None
-        # Idle keep-alive TLS connections would hold up the server's graceful shutdown.
         self.session.close()
         if proc is not None and proc.poll() is None:
             proc.terminate()
@@ -168,7 +171,9 @@ class Sandbox:
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"token={self.admin_token()}"}
 
-    def request(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str, path: str, *, token: str | None = None, **kwargs: Any
+    ) -> requests.Response:
         """`method path` against the sandbox; with `token` it is sent as `Authorization: token=`."""
         headers = dict(kwargs.pop("headers", None) or {})
         if token is not None:
@@ -207,7 +212,11 @@ class Sandbox:
     # -- waiting -----------------------------------------------------------------------------------
 
     def wait_until(
-        self, predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05, what: str = "condition"
+        self,
+        predicate: Callable[[], Any],
+        timeout: float = 10.0,
+        interval: float = 0.05,
+        what: str = "condition",
     ) -> Any:
         """Poll `predicate` until it returns something truthy (returned), or fail after `timeout`."""
         deadline = time.monotonic() + timeout

@@ -72,5 +72,9 @@ def copy_project(name: str, destination: Path) -> Path:
 
 @pytest.fixture
 def marathon_project(tmp_path: Path, engine_bin: Path) -> Iterator[Engine]:
-    engine = Engine(copy_project("marathon_app", tmp_path), tmp_path / "state")
-    yield engine
+    yield Engine(copy_project("marathon_app", tmp_path), tmp_path / "state")
+
+
+@pytest.fixture
+def edgelb_project(tmp_path: Path, engine_bin: Path) -> Iterator[Engine]:
+    yield Engine(copy_project("edgelb_pool", tmp_path), tmp_path / "state")

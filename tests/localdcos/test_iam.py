@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import jwt
@@ -103,7 +103,7 @@ def test_service_account_login(box: Sandbox, sa_key: rsa.RSAPrivateKey) -> None:
     ["expired", "too-long", "other-uid", "other-key", "garbage", "no-exp"],
 )
 def test_service_login_tokens_are_checked(box: Sandbox, sa_key: rsa.RSAPrivateKey, case: str) -> None:
-    tokens = {
+    tokens: dict[str, Callable[[], str]] = {
         "expired": lambda: login_token(sa_key, lifetime=-60),
         "too-long": lambda: login_token(sa_key, lifetime=20 * 60),
         "other-uid": lambda: login_token(sa_key, uid="someone-else"),

@@ -50,6 +50,8 @@ def test_admin_router_paths(open_sandbox: Sandbox) -> None:
     assert redirect.headers["Location"] == "/service/marathon/"
     unknown = open_sandbox.request("GET", "/service/nothing/v1/x")
     assert (unknown.status_code, unknown.text) == (404, "404 Not Found: service not found.")
+    nowhere = open_sandbox.request("GET", "/no/such/location")
+    assert nowhere.status_code == 404 and nowhere.headers["Content-Type"].startswith("text/html")
     # Deprecated alias of /service/marathon.
     assert open_sandbox.request("GET", "/marathon/v2/apps").json() == {"apps": []}
     assert open_sandbox.request("GET", "/marathon").status_code == 307
@@ -142,3 +144,25 @@ def test_tls_with_the_sandbox_ca() -> None:
                 pass
             else:
                 raise AssertionError("the sandbox CA must not be trusted by default")
+
+
+def test_command_line_flags_set_the_options() -> None:
+    flags = [
+        *("--cluster", "dev/kubernetes01", "--cluster", "prod"),
+        *("--marathon-version", "1.9.1", "--deploy-seconds", "0.7", "--token-ttl-seconds", "60"),
+        *("--pool-deploy-seconds", "2", "--no-leader", "--stall-deployments", "--edgelb-timeout-trap"),
+    ]
+    with Sandbox(*flags, auth="none") as box:
+        options = box.control_options()
+    assert options["clusters"] == ["dev/kubernetes01", "prod"]
+    assert (options["marathon_version"], options["deploy_seconds"], options["token_ttl_seconds"]) == (
+        "1.9.1",
+        0.7,
+        60,
+    )
+    assert (options["pool_deploy_seconds"], options["leader"], options["stall_deployments"]) == (
+        2.0,
+        False,
+        True,
+    )
+    assert (options["edgelb_timeout_trap"], options["auth"]) == (True, "none")

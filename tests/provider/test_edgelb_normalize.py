@@ -42,3 +42,11 @@ def test_change_kinds() -> None:
     moved = copy.deepcopy(SEED_POOL)
     moved["haproxy"]["stats"]["bindPort"] = 6091
     assert change_kind(SEED_POOL, moved) == "relaunch"
+
+
+def test_engine_floats_compare_equal_to_json_integers() -> None:
+    """The engine hands every number over as a float (6443.0); Edge-LB answers integers."""
+    as_floats = copy.deepcopy(SEED_POOL)
+    as_floats["count"] = 1.0
+    as_floats["haproxy"]["frontends"][0]["bindPort"] = 6443.0
+    assert not differs(as_floats, live_seed_pool())
