@@ -1,0 +1,96 @@
+"""MarathonAppProvider's CRUD called directly, against localdcos over real HTTP."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import dill  # type: ignore[import-untyped]
+import pytest
+from pulumi.dynamic import Config, ConfigureRequest
+
+from provider.marathon_api import AppLocked
+from provider.marathon_app import MarathonAppProvider
+from tests.provider.test_marathon_normalize import SEED_APP
+from tests.sandbox import Sandbox
+
+APP_PATH = "/service/marathon/v2/apps/marathon-lb-kubernetes-cluster"
+
+
+@pytest.fixture
+def provider(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> MarathonAppProvider:
+    monkeypatch.setenv("DCOS_URL", sandbox.url)
+    monkeypatch.setenv("DCOS_ACS_TOKEN", sandbox.admin_token())
+    return MarathonAppProvider()
+
+
+def inputs(provider: MarathonAppProvider, **changes: Any) -> dict[str, Any]:
+    result = provider.check(
+        {}, {"definition": copy.deepcopy(SEED_APP), "wait_timeout_seconds": 10.0, **changes}
+    )
+    assert result.failures == []
+    return dict(result.inputs)
+
+
+def test_create_returns_every_input_and_the_deployment(provider: MarathonAppProvider) -> None:
+    props = inputs(provider)
+    created = provider.create(props)
+    assert created.id == "/marathon-lb-kubernetes-cluster"
+    outs = created.outs or {}
+    assert outs["definition"] == SEED_APP and outs["app_id"] == created.id
+    assert outs["deployment_id"] and outs["version"]
+    assert {"force", "adopt", "wait_timeout_seconds"} <= set(outs)
+    assert provider.diff(created.id, outs, props).changes is False
+
+
+def test_locked_update_names_the_deployment_and_force_overrides(
+    provider: MarathonAppProvider, sandbox: Sandbox
+) -> None:
+    props = inputs(provider)
+    created = provider.create(props)
+    sandbox.control(stall_deployments=True)
+    token = sandbox.admin_token()
+    blocked = sandbox.request("PUT", APP_PATH, json={"instances": 2}, token=token)
+    blocking = blocked.json()["deploymentId"]
+    changed = inputs(provider, definition={**SEED_APP, "labels": {"HAPROXY_GROUP": "internal"}})
+    with pytest.raises(AppLocked, match=blocking):
+        provider.update(created.id, created.outs or {}, changed)
+    sandbox.control(stall_deployments=False)
+    forced = {**changed, "force": True}
+    updated = provider.update(created.id, created.outs or {}, forced)
+    assert (updated.outs or {})["definition"]["labels"] == {"HAPROXY_GROUP": "internal"}
+
+
+def test_a_changed_id_is_a_replacement(provider: MarathonAppProvider) -> None:
+    props = inputs(provider)
+    created = provider.create(props)
+    moved = inputs(provider, definition={**SEED_APP, "id": "/marathon-lb-other"})
+    diff = provider.diff(created.id, created.outs or {}, moved)
+    assert diff.changes and diff.replaces == ["definition"]
+
+
+def test_delete_waits_and_treats_a_missing_app_as_gone(
+    provider: MarathonAppProvider, sandbox: Sandbox
+) -> None:
+    created = provider.create(inputs(provider))
+    provider.delete(created.id, created.outs or {})
+    assert sandbox.request("GET", APP_PATH, token=sandbox.admin_token()).status_code == 404
+    provider.delete(created.id, created.outs or {})
+
+
+def test_read_of_a_deleted_app_drops_it(provider: MarathonAppProvider) -> None:
+    created = provider.create(inputs(provider))
+    provider.delete(created.id, created.outs or {})
+    gone = provider.read(created.id, created.outs or {})
+    assert gone.id is None and gone.outs == {}
+
+
+def test_provider_pickles_without_credentials(sandbox: Sandbox) -> None:
+    """The engine pickles the provider into state; after configure() and a call it holds no secret."""
+    token = sandbox.admin_token()
+    provider = MarathonAppProvider()
+    provider.configure(ConfigureRequest(Config({"dcos:url": sandbox.url, "dcos:token": token}, "project")))
+    provider.create(inputs(provider))
+    pickled = dill.dumps(provider, recurse=True)
+    assert token.encode() not in pickled
+    assert b"DcosHttp" not in pickled and b"ConnectionSettings" not in pickled
