@@ -27,6 +27,7 @@ lint: bootstrap
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy provider components localdcos stackrun __main__.py
+	$(VENV)/bin/mypy --explicit-package-bases tests
 
 test: bootstrap
 	@scripts/check

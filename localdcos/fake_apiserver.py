@@ -699,7 +699,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _watch(self, wanted: _Wanted, query: dict[str, list[str]]) -> None:
         owner = self.owner
         timeout = query.get("timeoutSeconds", [""])[-1]
-        deadline = time.monotonic() + float(timeout) if timeout.isdigit() else None
+        # kube-apiserver treats a missing or zero timeoutSeconds as "its own default"; ours is none.
+        deadline = time.monotonic() + int(timeout) if timeout.isdigit() and int(timeout) else None
         self.send_response(200)
         self.send_header("Content-Type", _JSON)
         self.send_header("Transfer-Encoding", "chunked")

@@ -7,10 +7,11 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from pulumi import automation as auto
 
 from stackrun import StackRunner
 
@@ -59,6 +60,11 @@ class Engine:
             for p in self.state_dir.rglob("*")
             if p.is_file() and p.suffix != ".lock"
         )
+
+
+def count(summary: Mapping[auto.OpType, int] | None, op: str) -> int:
+    """How many resources a preview or update summary lists for one operation ("update", ...)."""
+    return dict(summary or {}).get(auto.OpType(op), 0)
 
 
 def copy_project(name: str, destination: Path) -> Path:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
-from tests.e2e.conftest import Engine
+from tests.e2e.conftest import Engine, count
 from tests.e2e.test_marathon_app_e2e import WRITE_METHODS
 from tests.provider.test_edgelb_validation import SEED_POOL
 
@@ -62,7 +62,7 @@ def test_up_preview_change_refresh_destroy(sandbox: Any, edgelb_project: Engine)
     engine.runner.set_config("pool", json.dumps(changed))
     engine.output.clear()
     preview = engine.runner.preview()
-    assert preview.change_summary.get("update") == 1
+    assert count(preview.change_summary, "update") == 1
     changes = [line.strip() for line in engine.output if "=>" in line or line.strip().startswith("+ ")]
     assert changes == ['+ bindAddress: "127.0.0.1"'], engine.text
 
@@ -88,7 +88,7 @@ def test_up_preview_change_refresh_destroy(sandbox: Any, edgelb_project: Engine)
     assert sandbox.request("PUT", POOL_PATH, json=edited, token=token).status_code == 200
     engine.output.clear()
     refresh = engine.runner.refresh()
-    assert refresh.summary.resource_changes.get("update") == 1
+    assert count(refresh.summary.resource_changes, "update") == 1
     assert "0.0.0.0" in engine.text
     engine.runner.up()
     assert live_pool(sandbox, token)["haproxy"]["stats"]["bindAddress"] == "127.0.0.1"  # type: ignore[index]

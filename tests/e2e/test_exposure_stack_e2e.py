@@ -13,7 +13,7 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-from tests.e2e.conftest import REPO, Engine
+from tests.e2e.conftest import REPO, Engine, count
 
 pytestmark = pytest.mark.e2e
 
@@ -80,7 +80,7 @@ def test_stack_lifecycle_switch_add_remove_destroy(sandbox: Any, exposure_stack:
     sandbox.request("POST", "/_localdcos/mesos/clusters", json={"name": "dev/kubernetes01"})
     set_clusters(engine, [FIRST, SECOND])
     preview = engine.runner.preview()
-    assert preview.change_summary.get("update", 0) == 0 and preview.change_summary.get("delete", 0) == 0
+    assert count(preview.change_summary, "update") == 0 and count(preview.change_summary, "delete") == 0
     engine.runner.up()
     assert cluster_contents(sandbox) == (["/marathon-lb-kubernetes-cluster"], ["edgelb-dev-kubernetes01"])
     exposures = engine.runner.outputs()["exposures"].value

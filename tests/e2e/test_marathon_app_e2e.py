@@ -9,7 +9,7 @@ import pytest
 import requests
 from pulumi import automation as auto
 
-from tests.e2e.conftest import Engine
+from tests.e2e.conftest import Engine, count
 from tests.provider.test_marathon_normalize import SEED_APP
 
 pytestmark = pytest.mark.e2e
@@ -58,7 +58,7 @@ def test_up_preview_change_refresh_destroy(sandbox: Any, marathon_project: Engin
     engine.runner.set_config("definition", json.dumps(changed))
     engine.output.clear()
     preview = engine.runner.preview()
-    assert preview.change_summary.get("update") == 1
+    assert count(preview.change_summary, "update") == 1
     changes = [line.strip() for line in engine.output if "=>" in line]
     assert changes == ['~ HAPROXY_GROUP : "external" => "internal"'], engine.text
 
@@ -76,7 +76,7 @@ def test_up_preview_change_refresh_destroy(sandbox: Any, marathon_project: Engin
     assert edit.status_code == 200
     engine.output.clear()
     refresh = engine.runner.refresh()
-    assert refresh.summary.resource_changes.get("update") == 1
+    assert count(refresh.summary.resource_changes, "update") == 1
     assert "7443" in engine.text
     engine.runner.up()
     assert live_app(sandbox, token)["labels"]["HAPROXY_0_PORT"] == "6443"  # type: ignore[index]
@@ -132,7 +132,7 @@ def test_app_deleted_out_of_band_drops_from_state_on_refresh(sandbox: Any, marat
     assert gone.status_code == 200
     sandbox.wait_until(lambda: live_app(sandbox, token) is None)
     refresh = engine.runner.refresh()
-    assert refresh.summary.resource_changes.get("delete") == 1
+    assert count(refresh.summary.resource_changes, "delete") == 1
     # Recreated by the next up, and the stack can be destroyed cleanly.
     engine.runner.up()
     assert live_app(sandbox, token) is not None

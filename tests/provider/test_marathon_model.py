@@ -9,6 +9,10 @@ from provider.marathon_model import app_id_problem, canonical_app_id, definition
 from tests.provider.test_marathon_normalize import SEED_APP
 
 
+def unknown() -> Unknown:
+    return Unknown()  # type: ignore[no-untyped-call]
+
+
 def problems(**changes: Any) -> dict[str, str]:
     return dict(definition_problems({**SEED_APP, **changes}))
 
@@ -59,8 +63,8 @@ def test_command_rule() -> None:
 
 
 def test_unknown_values_are_not_judged_in_preview() -> None:
-    assert definition_problems({**SEED_APP, "cmd": Unknown(), "labels": {"A": Unknown()}}) == []
-    assert "definition.cpus" in dict(definition_problems({**SEED_APP, "cmd": Unknown(), "cpus": 0}))
+    assert definition_problems({**SEED_APP, "cmd": unknown(), "labels": {"A": unknown()}}) == []
+    assert "definition.cpus" in dict(definition_problems({**SEED_APP, "cmd": unknown(), "cpus": 0}))
 
 
 def test_definition_must_be_an_object() -> None:
