@@ -21,6 +21,8 @@ class Pki:
     ca_cert_pem: bytes
     server_cert_pem: bytes
     server_key_pem: bytes
+    # Kept so the sandbox can sign more leaves later (the fake apiservers behind --haproxy).
+    ca_key_pem: bytes = b""
 
 
 def _name(common_name: str) -> x509.Name:
@@ -97,6 +99,11 @@ def generate(hosts: list[str]) -> Pki:
         ca_cert_pem=ca_cert.public_bytes(serialization.Encoding.PEM),
         server_cert_pem=server_cert.public_bytes(serialization.Encoding.PEM),
         server_key_pem=server_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+        ca_key_pem=ca_key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
