@@ -12,6 +12,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,6 +23,7 @@ from localdcos.edgelb_models import DEFAULT_NAMESPACE, BindingError, V2Pool, par
 from localdcos.edgelb_render import DEFAULT_TEMPLATE, render_pool_config
 from localdcos.edgelb_validation import PoolInvalid, check_pool, namespace_change_error
 from localdcos.mesos import Mesos
+from localdcos.pool_sandbox import CheckResult, annotate
 from localdcos.service import SandboxOptions
 
 log = logging.getLogger("localdcos.edgelb")
@@ -29,6 +31,8 @@ log = logging.getLogger("localdcos.edgelb")
 #: Response header telling what a create/update does to the pool's tasks:
 #: install | relaunch | reload | none (see edgelb_lifecycle.relaunch_fields()).
 UPDATE_HEADER = "X-Localdcos-Pool-Update"
+#: Response header of lbconfig: what `haproxy -c` says of it (valid | invalid), when it was checked.
+CHECK_HEADER = "X-Localdcos-Haproxy-Check"
 SERVICE_NOT_FOUND = "404 Not Found: service not found."
 
 
@@ -53,6 +57,9 @@ class EdgeLB:
         # Insertion-ordered like Edge-LB's config list (new pools are appended).
         self._pools: dict[str, lc.PoolRecord] = {}
         self._uninstalling: dict[str, lc.UninstallRecord] = {}
+        # `haproxy -c` of a rendered config as the pool's task would run it; set by the sandbox
+        # when it can (see pool_sandbox.py). Blocking: called off the event loop.
+        self.lbconfig_check: Callable[[V2Pool, str], CheckResult] | None = None
 
     # ----------------------------------------------------------------- state
 
@@ -74,6 +81,17 @@ class EdgeLB:
     def pools(self) -> list[V2Pool]:
         with self._lock:
             return [r.pool for r in self._pools.values()]
+
+    def running_pools(self) -> list[V2Pool]:
+        """Pools whose load-balancer tasks run right now (deployment complete)."""
+        now = time.time()
+        with self._lock:
+            for rec in self._pools.values():
+                rec.refresh(now, self.options)
+            return [r.pool for r in self._pools.values() if r.deployed]
+
+    def rendered_config(self, pool: V2Pool) -> str:
+        return render_pool_config(pool, self.mesos.tasks())
 
     def _store(self, pool: V2Pool, *, creating: bool) -> str:
         """Store `pool` and start whatever deployment it needs; returns the update effect."""
@@ -197,7 +215,13 @@ class EdgeLB:
             rec = self._record(name)
             if rec is None or not rec.ever_deployed:
                 return _text(404, "artifact haproxy.cfg not found")
-            return _text(200, render_pool_config(rec.pool, self.mesos.tasks()))
+            text = self.rendered_config(rec.pool)
+            if self.lbconfig_check is None:
+                return _text(200, text)
+            result = await asyncio.to_thread(self.lbconfig_check, rec.pool, text)
+            response = _text(200, annotate(text, result))
+            response.headers[CHECK_HEADER] = "valid" if result.ok else "invalid"
+            return response
 
         @r.get("/v2/lbtemplate")
         async def get_default_template() -> Response:

@@ -14,6 +14,7 @@ from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
 from .http import DcosHttp
 from .settings import ConnectionSettings, SettingsError, load_settings
+from .unknowns import contains_unknown
 
 PROVIDER_KEY = "__provider"
 _RUNTIME_ATTRIBUTES = ("_settings", "_settings_error", "_http", "_lock")
@@ -22,6 +23,23 @@ _RUNTIME_ATTRIBUTES = ("_settings", "_settings_error", "_http", "_lock")
 def user_props(props: dict[str, Any]) -> dict[str, Any]:
     """The resource's own properties, without the engine's serialized provider."""
     return {k: v for k, v in props.items() if k != PROVIDER_KEY}
+
+
+def knob_problems(props: dict[str, Any], flags: tuple[str, ...]) -> list[tuple[str, str]]:
+    """check() rules for the inputs that steer the provider (flags and the wait timeout)."""
+    problems = [
+        (name, "must be true or false") for name in flags if not _is_unknown_or(props.get(name), bool)
+    ]
+    timeout = props.get("wait_timeout_seconds")
+    if not contains_unknown(timeout) and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
+    ):
+        problems.append(("wait_timeout_seconds", "must be a number of seconds greater than 0"))
+    return problems
+
+
+def _is_unknown_or(value: Any, kind: type) -> bool:
+    return contains_unknown(value) or isinstance(value, kind)
 
 
 def progress(subject: str, message: str) -> None:

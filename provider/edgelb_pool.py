@@ -16,7 +16,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .base import DcosProvider, progress, user_props
+from .base import DcosProvider, knob_problems, progress, user_props
 from .edgelb_api import EdgeLBClient, PoolExists
 from .edgelb_model import EdgeLBPoolDefinition
 from .edgelb_normalize import change_kind, differs, live_view
@@ -34,19 +34,6 @@ def request_body(pool: dict[str, Any]) -> dict[str, Any]:
     return dict(integral_numbers(pool))
 
 
-def _knob_problems(props: dict[str, Any]) -> list[tuple[str, str]]:
-    problems = []
-    adopt = props.get("adopt")
-    if not contains_unknown(adopt) and not isinstance(adopt, bool):
-        problems.append(("adopt", "must be true or false"))
-    timeout = props.get("wait_timeout_seconds")
-    if not contains_unknown(timeout) and (
-        isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
-    ):
-        problems.append(("wait_timeout_seconds", "must be a number of seconds greater than 0"))
-    return problems
-
-
 class EdgeLBPoolProvider(DcosProvider):
     def _client(self) -> EdgeLBClient:
         return EdgeLBClient(self.http())
@@ -55,7 +42,7 @@ class EdgeLBPoolProvider(DcosProvider):
         props = user_props(news)
         props.setdefault("adopt", False)
         props.setdefault("wait_timeout_seconds", DEFAULT_WAIT_TIMEOUT_SECONDS)
-        problems = pool_problems(props.get("pool")) + _knob_problems(props)
+        problems = pool_problems(props.get("pool")) + knob_problems(props, ("adopt",))
         return CheckResult(props, [CheckFailure(path, rule) for path, rule in problems])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -17,7 +17,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .base import DcosProvider, progress, user_props
+from .base import DcosProvider, knob_problems, progress, user_props
 from .http import DcosApiError
 from .marathon_api import AppExists, MarathonClient
 from .marathon_model import MarathonAppDefinition, canonical_app_id, definition_problems
@@ -27,20 +27,6 @@ from .unknowns import contains_unknown
 DEFAULT_WAIT_TIMEOUT_SECONDS = 300.0
 #: Inputs that steer the provider and never reach Marathon.
 BEHAVIOUR_INPUTS = ("force", "adopt", "wait_timeout_seconds")
-
-
-def _knob_problems(props: dict[str, Any]) -> list[tuple[str, str]]:
-    problems = []
-    for name in ("force", "adopt"):
-        value = props.get(name)
-        if not contains_unknown(value) and not isinstance(value, bool):
-            problems.append((name, "must be true or false"))
-    timeout = props.get("wait_timeout_seconds")
-    if not contains_unknown(timeout) and (
-        isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
-    ):
-        problems.append(("wait_timeout_seconds", "must be a number of seconds greater than 0"))
-    return problems
 
 
 class MarathonAppProvider(DcosProvider):
@@ -72,7 +58,7 @@ class MarathonAppProvider(DcosProvider):
         props.setdefault("force", False)
         props.setdefault("adopt", False)
         props.setdefault("wait_timeout_seconds", DEFAULT_WAIT_TIMEOUT_SECONDS)
-        problems = definition_problems(props.get("definition")) + _knob_problems(props)
+        problems = definition_problems(props.get("definition")) + knob_problems(props, ("force", "adopt"))
         definition = props.get("definition")
         if not problems and isinstance(definition, dict) and isinstance(definition.get("id"), str):
             props["definition"] = {**definition, "id": canonical_app_id(definition["id"])}

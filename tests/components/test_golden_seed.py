@@ -1,4 +1,4 @@
-"""The seed's three documents (tests/components/golden/*.json), against what we emit.
+"""The seed's three documents (tests/seed/*.json), against what we emit.
 
 (i)  `seed_compatible=True` reproduces each document exactly.
 (ii) With the defaults, every field and value of the seed is present and equal, except the named
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +16,9 @@ import pytest
 from components.derivations import edge_lb_pool, marathon_app_definition
 from components.spec import ExposureSpec
 from components.validation import validate_exposure
+from tests.seed_documents import SEED_DIR
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = SEED_DIR
 
 SEED_MLB_NONE = {"cluster_name": "kubernetes-cluster", "via": "marathon-lb", "backend_tls": "none"}
 SEED_MLB_VERIFY = {"cluster_name": "kubernetes-cluster", "via": "marathon-lb", "backend_tls": "verify"}

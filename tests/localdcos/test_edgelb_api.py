@@ -17,39 +17,9 @@ from localdcos.edgelb_models import V2Pool
 from localdcos.mesos import Mesos
 from localdcos.service import SandboxOptions
 from tests.sandbox import Sandbox
+from tests.seed_documents import seed_pool
 
-SEED: dict[str, Any] = {
-    "apiVersion": "V2",
-    "name": "edgelb-kubernetes-cluster",
-    "count": 1,
-    "autoCertificate": True,
-    "haproxy": {
-        "frontends": [
-            {
-                "bindPort": 6443,
-                "protocol": "HTTPS",
-                "certificates": ["$AUTOCERT"],
-                "linkBackend": {"defaultBackend": "kubernetes-cluster"},
-            }
-        ],
-        "backends": [
-            {
-                "name": "kubernetes-cluster",
-                "protocol": "HTTPS",
-                "services": [
-                    {
-                        "mesos": {
-                            "frameworkName": "kubernetes-cluster",
-                            "taskNamePattern": "kube-control-plane",
-                        },
-                        "endpoint": {"portName": "apiserver"},
-                    }
-                ],
-            }
-        ],
-        "stats": {"bindPort": 6090},
-    },
-}
+SEED: dict[str, Any] = seed_pool()
 POOLS = "/service/edgelb/v2/pools"
 SCHEDULER = "/service/dcos-edgelb/pools"
 

@@ -21,39 +21,9 @@ from localdcos.edgelb_models import V2Pool
 from localdcos.edgelb_render import marathon_ids, render_pool_config, select_servers
 from localdcos.edgelb_validation import check_pool
 from localdcos.mesos import DiscoveryPort, TaskView
+from tests.seed_documents import seed_pool
 
-SEED: dict[str, Any] = {
-    "apiVersion": "V2",
-    "name": "edgelb-kubernetes-cluster",
-    "count": 1,
-    "autoCertificate": True,
-    "haproxy": {
-        "frontends": [
-            {
-                "bindPort": 6443,
-                "protocol": "HTTPS",
-                "certificates": ["$AUTOCERT"],
-                "linkBackend": {"defaultBackend": "kubernetes-cluster"},
-            }
-        ],
-        "backends": [
-            {
-                "name": "kubernetes-cluster",
-                "protocol": "HTTPS",
-                "services": [
-                    {
-                        "mesos": {
-                            "frameworkName": "kubernetes-cluster",
-                            "taskNamePattern": "kube-control-plane",
-                        },
-                        "endpoint": {"portName": "apiserver"},
-                    }
-                ],
-            }
-        ],
-        "stats": {"bindPort": 6090},
-    },
-}
+SEED: dict[str, Any] = seed_pool()
 HOST = (("network-scope", "host"),)
 
 

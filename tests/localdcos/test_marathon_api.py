@@ -12,26 +12,10 @@ import pytest
 import requests
 
 from tests.sandbox import Sandbox
+from tests.seed_documents import seed_app
 
 MARATHON = "/service/marathon"
-SEED_APP: dict[str, Any] = {
-    "id": "/marathon-lb-kubernetes-cluster",
-    "instances": 1,
-    "cpus": 0.001,
-    "mem": 16,
-    "cmd": "tail -F /dev/null",
-    "container": {"type": "MESOS"},
-    "portDefinitions": [{"protocol": "tcp", "port": 0}],
-    "labels": {
-        "HAPROXY_GROUP": "external",
-        "HAPROXY_0_MODE": "http",
-        "HAPROXY_0_PORT": "6443",
-        "HAPROXY_0_SSL_CERT": "/etc/ssl/cert.pem",
-        "HAPROXY_0_BACKEND_SERVER_OPTIONS": "  timeout connect 10s\n  timeout client 86400s\n"
-        "  timeout server 86400s\n  timeout tunnel 86400s\n"
-        "  server kubernetescluster apiserver.kubernetes-cluster.l4lb.thisdcos.directory:6443 ssl verify none\n",
-    },
-}
+SEED_APP: dict[str, Any] = seed_app()
 LOCKED = (
     "App is locked by one or more deployments. Override with the option '?force=true'. "
     "View details at '/v2/deployments/<DEPLOYMENT_ID>'."

@@ -7,44 +7,14 @@ import pytest
 from pulumi.output import Unknown
 
 from provider.edgelb_validation import pool_problems
+from tests.seed_documents import seed_pool
 
 
 def unknown() -> Unknown:
     return Unknown()  # type: ignore[no-untyped-call]
 
 
-SEED_POOL: dict[str, Any] = {
-    "apiVersion": "V2",
-    "name": "edgelb-kubernetes-cluster",
-    "count": 1,
-    "autoCertificate": True,
-    "haproxy": {
-        "frontends": [
-            {
-                "bindPort": 6443,
-                "protocol": "HTTPS",
-                "certificates": ["$AUTOCERT"],
-                "linkBackend": {"defaultBackend": "kubernetes-cluster"},
-            }
-        ],
-        "backends": [
-            {
-                "name": "kubernetes-cluster",
-                "protocol": "HTTPS",
-                "services": [
-                    {
-                        "mesos": {
-                            "frameworkName": "kubernetes-cluster",
-                            "taskNamePattern": "kube-control-plane",
-                        },
-                        "endpoint": {"portName": "apiserver"},
-                    }
-                ],
-            }
-        ],
-        "stats": {"bindPort": 6090},
-    },
-}
+SEED_POOL: dict[str, Any] = seed_pool()
 
 
 def seed(**changes: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from provider.marathon_api import AppLocked
 from provider.marathon_app import MarathonAppProvider
 from tests.provider.test_marathon_normalize import SEED_APP
 from tests.sandbox import Sandbox
+from tests.seed_documents import seed_app
 
 APP_PATH = "/service/marathon/v2/apps/marathon-lb-kubernetes-cluster"
 
@@ -94,3 +95,11 @@ def test_provider_pickles_without_credentials(sandbox: Sandbox) -> None:
     pickled = dill.dumps(provider, recurse=True)
     assert token.encode() not in pickled
     assert b"DcosHttp" not in pickled and b"ConnectionSettings" not in pickled
+
+
+def test_check_names_bad_behaviour_inputs_without_any_call() -> None:
+    result = MarathonAppProvider().check(
+        {}, {"definition": seed_app(), "force": "yes", "adopt": 1, "wait_timeout_seconds": 0}
+    )
+    assert {f.property for f in result.failures} == {"force", "adopt", "wait_timeout_seconds"}
+    assert result.inputs["definition"]["id"] == "/marathon-lb-kubernetes-cluster"

@@ -3,17 +3,9 @@
 from typing import Any
 
 from provider.marathon_normalize import app_defaults, canonical, differs, live_view, request_body
+from tests.seed_documents import seed_app
 
-SEED_APP: dict[str, Any] = {
-    "id": "/marathon-lb-kubernetes-cluster",
-    "instances": 1,
-    "cpus": 0.001,
-    "mem": 16,
-    "cmd": "tail -F /dev/null",
-    "container": {"type": "MESOS"},
-    "portDefinitions": [{"protocol": "tcp", "port": 0}],
-    "labels": {"HAPROXY_GROUP": "external", "HAPROXY_0_PORT": "6443"},
-}
+SEED_APP: dict[str, Any] = seed_app()
 
 
 def live_seed_app(**changes: Any) -> dict[str, Any]:
