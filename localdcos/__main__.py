@@ -16,6 +16,7 @@ from typing import Any
 import uvicorn
 
 from localdcos import pki
+from localdcos.haproxy_runtime import node_extensions
 from localdcos.iam import IAM
 from localdcos.server import Core, create_app, make_services, print_ready
 from localdcos.service import SandboxOptions
@@ -188,6 +189,13 @@ def serve(args: argparse.Namespace) -> int:
         core.load()
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise SystemExit(f"cannot load state file {args.state_file}: {exc}") from exc
+    # What the load balancers' HAProxies see: node namespace files, checks, pool sandboxes, configs.
+    node_dir = tempfile.mkdtemp(prefix="localdcos-node-")
+    try:
+        core.extensions = node_extensions(options, services, workdir=Path(node_dir), authority=authority)
+    except (OSError, ValueError) as exc:
+        shutil.rmtree(node_dir, ignore_errors=True)
+        raise SystemExit(f"cannot set up the load balancer node: {exc}") from exc
 
     if args.token_file is not None and admin is not None:
         _write_private(args.token_file, iam.issue_token(admin) + "\n")
@@ -203,7 +211,17 @@ def serve(args: argparse.Namespace) -> int:
         _write_private(key, authority.server_key_pem.decode())
         ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
 
-    app = create_app(core, on_started=print_ready(url))
+    def clean_up() -> None:
+        # The lifespan has stopped them already unless start-up failed half-way; stop() is idempotent.
+        for extension in core.extensions:
+            extension.stop()
+        shutil.rmtree(node_dir, ignore_errors=True)
+        if tls_dir is not None:
+            shutil.rmtree(tls_dir, ignore_errors=True)
+
+    # Also from the lifespan's end: after a SIGTERM uvicorn re-raises the signal once it is done,
+    # and the process dies before the `finally` below runs.
+    app = create_app(core, on_started=print_ready(url), on_stopped=clean_up)
     config = uvicorn.Config(
         app,
         log_level=args.log_level,
@@ -218,8 +236,7 @@ def serve(args: argparse.Namespace) -> int:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
-        if tls_dir is not None:
-            shutil.rmtree(tls_dir, ignore_errors=True)
+        clean_up()
     return 0
 
 

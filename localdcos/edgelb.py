@@ -126,6 +126,16 @@ class EdgeLB:
             return JSONResponse({"code": 500, "message": message}, status_code=500, headers=headers)
         return JSONResponse(pool.to_json(), headers=headers)
 
+    async def _lbconfig(self, pool: V2Pool) -> Response:
+        text = self.rendered_config(pool)
+        if self.lbconfig_check is None:
+            return _text(200, text)
+        result = await asyncio.to_thread(self.lbconfig_check, pool, text)
+        # A config HAProxy refuses is still what the pool has; the complaint goes along with it.
+        response = _text(200, annotate(text, result))
+        response.headers[CHECK_HEADER] = "valid" if result.ok else "invalid"
+        return response
+
     # ----------------------------------------------------------------- API server
 
     def router(self) -> APIRouter:
@@ -215,13 +225,7 @@ class EdgeLB:
             rec = self._record(name)
             if rec is None or not rec.ever_deployed:
                 return _text(404, "artifact haproxy.cfg not found")
-            text = self.rendered_config(rec.pool)
-            if self.lbconfig_check is None:
-                return _text(200, text)
-            result = await asyncio.to_thread(self.lbconfig_check, rec.pool, text)
-            response = _text(200, annotate(text, result))
-            response.headers[CHECK_HEADER] = "valid" if result.ok else "invalid"
-            return response
+            return await self._lbconfig(rec.pool)
 
         @r.get("/v2/lbtemplate")
         async def get_default_template() -> Response:

@@ -34,6 +34,8 @@ log = logging.getLogger("localdcos.haproxy")
 RUNTIME_GLOBALS = "global\n  no strict-limits\n"
 _READY_TIMEOUT = 5.0
 _STOP_TIMEOUT = 3.0
+# A config that failed to start is tried again only after this long (or when it changes).
+_RETRY_SECONDS = 5.0
 _BIND = re.compile(r"^\s*bind\s+(\S+)", re.MULTILINE)
 
 
@@ -104,10 +106,16 @@ class HaproxyProcess:
         self.config_file = config_file or directory / "haproxy.cfg"
         self.runtime_file = directory / "localdcos-runtime.cfg"
         self.log_file = directory / "haproxy.log"
+        # _lock guards the state and is only ever held briefly (status() must not wait for a
+        # start); _apply_lock serializes the slow (re)loads.
         self._lock = threading.RLock()
+        self._apply_lock = threading.Lock()
+        self._closed = False
+        self._failed: tuple[str, float] | None = None
         self._current: _Running | None = None
         self._draining: list[_Running] = []
-        self._digest: str | None = None
+        self._digest: str | None = None  # of the config and its files
+        self._config_digest: str | None = None  # of the config alone (what getconfig serves)
         self.last_reload: float | None = None
         self.last_error: str | None = None
         self.reloads = 0
@@ -129,7 +137,8 @@ class HaproxyProcess:
 
     @property
     def config_digest(self) -> str | None:
-        return self._digest if self.pid is not None else None
+        """SHA-256 of the config the live process runs."""
+        return self._config_digest if self.pid is not None else None
 
     def status(self) -> dict[str, Any]:
         with self._lock:
@@ -155,32 +164,51 @@ class HaproxyProcess:
 
     # -- (re)load ---------------------------------------------------------------------------------
 
-    def apply(self, config: str, *, files: Mapping[str, str] | None = None, env: Mapping[str, str] | None = None) -> bool:
+    def apply(
+        self, config: str, *, files: Mapping[str, str] | None = None, env: Mapping[str, str] | None = None
+    ) -> bool:
         """Make HAProxy run `config` (plus the files it refers to); True once it does.
 
         Unchanged config and a live process: nothing happens. A config the new process refuses
         leaves the old one serving (`last_error` says why)."""
         files = dict(files or {})
         wanted = digest(config + "\0" + "\0".join(f"{k}\0{v}" for k, v in sorted(files.items())))
-        with self._lock:
-            self._reap()
-            if self._digest == wanted and self.pid is not None:
-                return True
+        with self._apply_lock:
+            with self._lock:
+                self._reap()
+                if self._closed:
+                    return False
+                if self._current is not None and self._current.proc.poll() is not None:
+                    # It died on its own; what replaces it starts afresh, without -sf.
+                    self._current.stderr.close()
+                    self._current = None
+                if self._digest == wanted and self.pid is not None:
+                    return True
+                if self._failed and self._failed[0] == wanted and time.monotonic() < self._failed[1]:
+                    return False
+                old = self._current if self.pid is not None else None
             self.directory.mkdir(parents=True, exist_ok=True)
             for path, content in files.items():
                 _write(Path(path), content)
             _write(self.config_file, config)
             _write(self.runtime_file, RUNTIME_GLOBALS)
-            old = self._current if self.pid is not None else None
+            self.last_error = None
             started = self._spawn(old, env, bind_ports(config))
-            if started is None:
-                return False
-            if old is not None:
-                self._draining.append(old)
-            self._current, self._digest = started, wanted
-            self.last_reload, self.last_error = time.time(), None
-            self.reloads += 1
-            return True
+            with self._lock:
+                if started is None:
+                    self._failed = (wanted, time.monotonic() + _RETRY_SECONDS)
+                    return False
+                if self._closed:
+                    # stop() ran while this one was starting: it must not outlive the sandbox.
+                    _terminate([started], _STOP_TIMEOUT)
+                    return False
+                if old is not None:
+                    self._draining.append(old)
+                self._current, self._digest, self._failed = started, wanted, None
+                self._config_digest = digest(config)
+                self.last_reload = time.time()
+                self.reloads += 1
+                return True
 
     def _spawn(self, old: _Running | None, env: Mapping[str, str] | None, ports: set[int]) -> _Running | None:
         argv = ["haproxy", "-f", str(self.config_file), "-f", str(self.runtime_file)]
@@ -237,20 +265,25 @@ class HaproxyProcess:
     def stop(self, timeout: float = _STOP_TIMEOUT) -> None:
         """End every process of this load balancer: SIGTERM, then SIGKILL after `timeout`."""
         with self._lock:
+            self._closed = True
             procs = ([self._current] if self._current else []) + self._draining
-            self._current, self._draining, self._digest = None, [], None
-        for running in procs:
-            with contextlib.suppress(ProcessLookupError):
-                running.proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for running in procs:
-            try:
-                running.proc.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                running.proc.kill()
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    running.proc.wait(timeout)
-            running.stderr.close()
+            self._current, self._draining, self._digest, self._config_digest = None, [], None, None
+        _terminate(procs, timeout)
+
+
+def _terminate(procs: list[_Running], timeout: float) -> None:
+    for running in procs:
+        with contextlib.suppress(ProcessLookupError):
+            running.proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for running in procs:
+        try:
+            running.proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            running.proc.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                running.proc.wait(timeout)
+        running.stderr.close()
 
 
 def _write(path: Path, content: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -123,6 +124,8 @@ class Mesos:
         self._agents: dict[str, str] = {}
         self._cluster_id = str(uuid.uuid4())
         self._framework_seq = 0
+        # Where a cluster's apiserver sits unless told otherwise (see place_apiservers).
+        self._placement: tuple[Callable[[str], str], int] | None = None
         self._sync()
 
     # ----------------------------------------------------------------- registry
@@ -174,6 +177,30 @@ class Mesos:
             name=service, framework_id=f"{self._cluster_id}-{self._framework_seq:04d}", tasks=tasks
         )
 
+    def _default_apiserver(self, cluster: str) -> tuple[str, int]:
+        if self._placement is None:
+            return DEFAULT_APISERVER_HOST, DEFAULT_APISERVER_PORT
+        host_for, port = self._placement
+        return host_for(cluster), port
+
+    def place_apiservers(self, host_for: Callable[[str], str], port: int) -> None:
+        """Put every cluster's apiserver (now and for clusters added later without explicit
+        endpoints) at `host_for(cluster):port`, where the sandbox runs one (--haproxy)."""
+        with self._lock:
+            self._sync()
+            self._placement = (host_for, port)
+            for name, fw in list(self._frameworks.items()):
+                host = host_for(name)
+                first = next((t for t in fw.tasks if t.name == "kube-control-plane-0-instance"), None)
+                if (
+                    first is not None
+                    and self._agents.get(first.agent_id) == host
+                    and any(p.name == "apiserver" and p.number == port for p in first.ports)
+                ):
+                    continue
+                planes = sum(1 for t in fw.tasks if t.name.startswith("kube-control-plane-"))
+                self._frameworks[name] = self._build_cluster(name, max(planes, 1), host, port)
+
     def _sync(self) -> None:
         """Make the registry follow `options.clusters` (read live: the control API may edit it)."""
         with self._lock:
@@ -184,7 +211,7 @@ class Mesos:
             for cluster in wanted:
                 if cluster not in self._frameworks:
                     self._frameworks[cluster] = self._build_cluster(
-                        cluster, 1, DEFAULT_APISERVER_HOST, DEFAULT_APISERVER_PORT
+                        cluster, 1, *self._default_apiserver(cluster)
                     )
 
     def add_cluster(
@@ -192,10 +219,11 @@ class Mesos:
         name: str,
         *,
         control_planes: int = 1,
-        apiserver_host: str = DEFAULT_APISERVER_HOST,
-        apiserver_port: int = DEFAULT_APISERVER_PORT,
+        apiserver_host: str | None = None,
+        apiserver_port: int | None = None,
     ) -> None:
-        """Register (or re-register with new endpoints) a kubernetes-cluster framework."""
+        """Register (or re-register with new endpoints) a kubernetes-cluster framework; endpoints
+        left out default to 127.0.0.1:6443, or to where place_apiservers() put apiservers."""
         name = name.strip("/")
         if not name:
             raise ValueError("cluster name must not be empty")
@@ -203,7 +231,13 @@ class Mesos:
             raise ValueError("control_planes must be >= 1")
         with self._lock:
             self._sync()
-            self._frameworks[name] = self._build_cluster(name, control_planes, apiserver_host, apiserver_port)
+            default_host, default_port = self._default_apiserver(name)
+            self._frameworks[name] = self._build_cluster(
+                name,
+                control_planes,
+                default_host if apiserver_host is None else apiserver_host,
+                default_port if apiserver_port is None else apiserver_port,
+            )
             if name not in self.options.clusters:
                 self.options.clusters.append(name)
 
@@ -347,8 +381,8 @@ class Mesos:
                 self.add_cluster(
                     str(body["name"]),
                     control_planes=int(body.get("controlPlanes", 1)),
-                    apiserver_host=str(body.get("apiserverHost", DEFAULT_APISERVER_HOST)),
-                    apiserver_port=int(body.get("apiserverPort", DEFAULT_APISERVER_PORT)),
+                    apiserver_host=str(body["apiserverHost"]) if "apiserverHost" in body else None,
+                    apiserver_port=int(body["apiserverPort"]) if "apiserverPort" in body else None,
                 )
             except (KeyError, ValueError, TypeError) as err:
                 raise HTTPException(400, f"invalid cluster: {err}") from err

@@ -103,6 +103,11 @@ class NodeNamespace:
     def hosts_file(self) -> Path:
         return self.root / "hosts"
 
+    @property
+    def mlb_cert(self) -> str:
+        """Where HAProxy finds Marathon-LB's default certificate (outside a namespace: our copy)."""
+        return str(MLB_CERT) if self.mode != "none" else str(self.root / "etc-ssl" / MLB_CERT.name)
+
     def _prepare_files(self, ca_bundle_pem: bytes) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         ssl = self.root / "etc-ssl"
@@ -153,7 +158,9 @@ exec "$@"
             self._write_wrapper(mode)
             probe = [str(self.wrapper), "test", "-s", str(CA_BUNDLE)]
             try:
-                proc = subprocess.run(probe, capture_output=True, text=True, timeout=_PROBE_TIMEOUT, check=False)
+                proc = subprocess.run(
+                    probe, capture_output=True, text=True, timeout=_PROBE_TIMEOUT, check=False
+                )
             except (OSError, subprocess.TimeoutExpired) as exc:
                 notes.append(f"{mode}: {exc}")
                 continue
@@ -169,6 +176,12 @@ exec "$@"
         if self.mode == "none":
             return list(argv)
         return [str(self.wrapper), *argv]
+
+    @property
+    def hosts(self) -> dict[str, str]:
+        """The VIP names (hostname -> IP) commands started now resolve."""
+        with self._lock:
+            return dict(self._hosts or {})
 
     def set_hosts(self, names: Mapping[str, str]) -> None:
         """Make `names` (hostname -> IP) resolvable for every command started from now on."""

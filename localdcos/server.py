@@ -25,7 +25,7 @@ from localdcos.edgelb import EdgeLB
 from localdcos.iam import COOKIE_NAME, IAM, InvalidToken
 from localdcos.marathon import Marathon
 from localdcos.mesos import Mesos
-from localdcos.service import EmulatedService, SandboxOptions
+from localdcos.service import EmulatedService, SandboxExtension, SandboxOptions
 
 log = logging.getLogger("localdcos")
 
@@ -76,13 +76,15 @@ class Core:
     ca_pem: bytes = b""
     state_file: Path | None = None
     request_log: list[dict[str, Any]] = field(default_factory=list)
+    # Parts next to the services (emulated Marathon-LB, --haproxy); see SandboxExtension.
+    extensions: list[SandboxExtension] = field(default_factory=list)
     # One lock around all service state: requests to services, their persistence and the control
     # API run one at a time, so a snapshot never sees a half-done write.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def mounted_prefixes(self) -> list[str]:
         """Every path prefix something answers under; elsewhere Admin Router's nginx has no location."""
-        prefixes = [CA_PATH, CONTROL_PREFIX]
+        prefixes = [CA_PATH, CONTROL_PREFIX, *(e.prefix for e in self.extensions)]
         for service in self.services:
             for attr in ("prefix", "control_prefix", "scheduler_prefix"):
                 prefix = getattr(service, attr, None)
@@ -99,6 +101,17 @@ class Core:
                 if isinstance(prefix, str) and prefix.startswith("/service/"):
                     roots.add("/".join(prefix.split("/")[:3]))
         return roots
+
+    def is_extension_path(self, path: str) -> bool:
+        return any(path == e.prefix or path.startswith(e.prefix + "/") for e in self.extensions)
+
+    async def observe(self) -> None:
+        """Let the extensions look at the services; call with `lock` held."""
+        for extension in self.extensions:
+            try:
+                await extension.observe()
+            except Exception:  # an observer's bug must not fail the request that triggered it
+                log.exception("%s: observe failed", type(extension).__name__)
 
     def persist(self) -> None:
         if self.state_file is None:
@@ -187,9 +200,12 @@ class AdminRouter:
                 # Responses are held back until the state file is written: a client that sees the
                 # answer may kill the sandbox and still find its write after a restart.
                 async with self.core.lock:
+                    # Extensions see the state each request starts from and each write leaves.
+                    await self.core.observe()
                     await self.app(scope, receive, capture)
                     if method not in _SAFE_METHODS:
                         self._persist()
+                        await self.core.observe()
         finally:
             # The sandbox's own control API is not DC/OS traffic; only the latter is logged.
             if not control:
@@ -223,7 +239,10 @@ class AdminRouter:
             return HTMLResponse(_NOT_FOUND_PAGE, status_code=404), scope
 
         exempt = (
-            path in (LOGIN_PATH, CA_PATH) or path.startswith(CONTROL_PREFIX + "/") or path == CONTROL_PREFIX
+            path in (LOGIN_PATH, CA_PATH)
+            or path.startswith(CONTROL_PREFIX + "/")
+            or path == CONTROL_PREFIX
+            or self.core.is_extension_path(path)
         )
         if not exempt and self.core.options.auth == "token":
             denied = self._authorize(Headers(scope=scope))
@@ -359,12 +378,25 @@ async def _json_object(request: Request) -> dict[str, Any] | None:
 # -- assembly ------------------------------------------------------------------------------------------
 
 
-def create_app(core: Core, on_started: Callable[[], None] | None = None) -> FastAPI:
+def create_app(
+    core: Core, on_started: Callable[[], None] | None = None, on_stopped: Callable[[], None] | None = None
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if on_started is not None:
-            on_started()
-        yield
+        for extension in core.extensions:
+            extension.start()
+        poller = asyncio.create_task(_observe_periodically(core)) if core.extensions else None
+        try:
+            if on_started is not None:
+                on_started()
+            yield
+        finally:
+            if poller is not None:
+                poller.cancel()
+            for extension in reversed(core.extensions):
+                await asyncio.to_thread(extension.stop)
+            if on_stopped is not None:
+                await asyncio.to_thread(on_stopped)
 
     app = FastAPI(
         title="localdcos",
@@ -380,6 +412,8 @@ def create_app(core: Core, on_started: Callable[[], None] | None = None) -> Fast
         return Response(core.ca_pem, media_type="application/x-x509-ca-cert")
 
     app.include_router(_control_router(core), prefix=CONTROL_PREFIX)
+    for extension in core.extensions:
+        app.include_router(extension.router(), prefix=extension.prefix)
     for service in core.services:
         app.include_router(service.router(), prefix=service.prefix)
         # Optional extra routers a service may offer, each with its own mount point.
@@ -393,6 +427,14 @@ def create_app(core: Core, on_started: Callable[[], None] | None = None) -> Fast
                 app.include_router(make_router(), prefix=prefix)
     app.add_middleware(AdminRouter, core=core)
     return app
+
+
+async def _observe_periodically(core: Core) -> None:
+    """Extensions also look without requests: Marathon's deployments move on by themselves."""
+    while True:
+        await asyncio.sleep(max(0.05, core.options.haproxy_poll_seconds))
+        async with core.lock:
+            await core.observe()
 
 
 def print_ready(url: str) -> Callable[[], None]:

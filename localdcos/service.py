@@ -46,6 +46,26 @@ class SandboxOptions:
     edgelb_trap_delay_seconds: float = 0.0
     # What `GET /service/edgelb/version` answers.
     edgelb_version: str = "v1.5.1"
+    # Marathon-LB (always emulated: GET /marathon-lb/_haproxy_getconfig). Its command line: --group,
+    # the image version, and the ports its shared frontends bind (tests move them to free ones).
+    mlb_group: str = "external"
+    mlb_version: str = "1.14.2"
+    mlb_http_port: int = 80
+    mlb_https_port: int = 443
+    mlb_stats_port: int = 9090
+    mlb_appid_port: int = 9091
+    # MLB's global maxconn is 50000; HAProxy would need ~100k file descriptors for it, which a
+    # sandbox rarely may open. Only the size of the limit differs; its shape does not.
+    mlb_maxconn: int = 4096
+    # `timeout client` of MLB's defaults section (the one that cuts idle kubectl streams).
+    haproxy_client_timeout: str = "30s"
+    # Run real HAProxy processes for Marathon-LB and every running Edge-LB pool, and a fake
+    # kube-apiserver per cluster (read at start only).
+    haproxy: bool = False
+    # How often the sandbox looks for changes to put into HAProxy (and to Marathon-LB's view).
+    haproxy_poll_seconds: float = 0.3
+    # The fake apiservers' idle time before a watch sends its one event.
+    apiserver_watch_idle_seconds: float = 60.0
 
 
 class EmulatedService(Protocol):
@@ -64,4 +84,26 @@ class EmulatedService(Protocol):
 
     def restore(self, data: dict[str, Any]) -> None:
         """Load what snapshot() returned (on start with --state-file)."""
+        ...
+
+
+class SandboxExtension(Protocol):
+    """A sandbox part next to the services, such as the emulated Marathon-LB: on DC/OS it is not
+    behind Admin Router, so its routes need no token; it sees every service request; it lives as
+    long as the app."""
+
+    #: Where its router is mounted.
+    prefix: str
+
+    def router(self) -> APIRouter: ...
+
+    async def observe(self) -> None:
+        """Called on the event loop under the core lock before (and after writing) requests, and
+        every `haproxy_poll_seconds`: the one safe moment to read service state."""
+        ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None:
+        """Blocking, bounded; called off the event loop at shutdown."""
         ...

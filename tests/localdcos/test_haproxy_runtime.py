@@ -1,0 +1,329 @@
+"""`--haproxy`: real HAProxy for Marathon-LB and Edge-LB pools, fake apiservers behind VIP names.
+
+Everything runs on loopback: Marathon-LB's shared ports are moved to free ones; the seed app's
+frontend binds *:6443 as its label says, so only one such sandbox may run at a time on a host.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from tests.sandbox import Sandbox
+from tests.seed_documents import seed_app, seed_document, seed_pool
+
+pytestmark = [
+    pytest.mark.haproxy,
+    pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed"),
+    pytest.mark.skipif(shutil.which("unshare") is None, reason="unshare not installed"),
+]
+
+APPS = "/service/marathon/v2/apps"
+POOLS = "/service/edgelb/v2/pools"
+SEED_APP_ID = "/marathon-lb-kubernetes-cluster"
+FRONTEND = "frontend marathon-lb-kubernetes-cluster_6443"
+VIP = "apiserver.kubernetes-cluster.l4lb.thisdcos.directory"
+EXCLUSION = "invalid configuration caused by app /marathon-lb-kubernetes-cluster"
+
+
+def free_ports(n: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def mlb_port_flags() -> list[str]:
+    http, https, stats, appid = free_ports(4)
+    return [
+        *("--mlb-http-port", str(http), "--mlb-https-port", str(https)),
+        *("--mlb-stats-port", str(stats), "--mlb-appid-port", str(appid)),
+    ]
+
+
+class Node:
+    """The sandbox and what its HAProxies serve."""
+
+    def __init__(self, box: Sandbox) -> None:
+        self.box = box
+        self.token = box.admin_token()
+
+    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return self.box.request(method, path, token=self.token, **kwargs)
+
+    def status(self) -> dict[str, Any]:
+        response = self.box.request("GET", "/_localdcos/haproxy/status")
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return body
+
+    def getconfig(self) -> str:
+        # Marathon-LB is not behind Admin Router: no token.
+        response = self.box.request("GET", "/marathon-lb/_haproxy_getconfig")
+        response.raise_for_status()
+        return response.text
+
+    def mlb_log(self) -> list[dict[str, Any]]:
+        response = self.box.request("GET", "/marathon-lb/_localdcos/log")
+        response.raise_for_status()
+        entries: list[dict[str, Any]] = response.json()
+        return entries
+
+    def wait_mlb_running(self, needle: str, timeout: float = 15.0) -> str:
+        """Until getconfig contains `needle` and the MLB HAProxy runs exactly that config."""
+
+        def running() -> str | None:
+            config = self.getconfig()
+            mlb = self.status()["marathonLb"]
+            digest = hashlib.sha256(config.encode()).hexdigest()
+            caught_up = mlb["process"]["generation"] == mlb["generation"] and mlb["configDigest"] == digest
+            return (
+                config
+                if needle in config and caught_up and mlb["process"]["configDigest"] == digest
+                else None
+            )
+
+        config: str = self.box.wait_until(running, timeout, interval=0.1, what=f"MLB HAProxy with {needle!r}")
+        return config
+
+    def ensure_seed_app(self) -> None:
+        """The recipe's first app deployed and served (tests may run alone)."""
+        if self.api("GET", APPS + SEED_APP_ID).status_code == 404:
+            assert self.api("POST", APPS, json=seed_app()).status_code == 201
+        self.wait_mlb_running(FRONTEND)
+
+    def apiserver(self) -> dict[str, Any]:
+        entry: dict[str, Any] = self.status()["apiservers"]["kubernetes-cluster"]
+        return entry
+
+
+def https_get(port: int, path: str, host: str = "127.0.0.1") -> tuple[int, bytes, str]:
+    """(status, body, CN of the certificate the listener presented), without verification."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection((host, port), timeout=5) as raw, context.wrap_socket(raw) as tls:
+        der = tls.getpeercert(binary_form=True)
+        tls.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := tls.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert der is not None
+    return int(head.split()[1]), body, _common_name(der)
+
+
+def _common_name(der: bytes) -> str:
+    names = x509.load_der_x509_certificate(der).subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else ""
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def all_pids(status: dict[str, Any]) -> list[int]:
+    pids: list[int] = list(status["marathonLb"]["process"]["pids"])
+    for pool in status["pools"].values():
+        if pool["process"]:
+            pids += pool["process"]["pids"]
+    return pids
+
+
+@pytest.fixture(scope="module")
+def node() -> Iterator[Node]:
+    box = Sandbox(
+        "--haproxy",
+        *("--deploy-seconds", "0.1", "--pool-deploy-seconds", "0.2"),
+        *mlb_port_flags(),
+        *("--haproxy-poll-seconds", "0.1"),
+    )
+    try:
+        yield Node(box)
+    finally:
+        box.close()
+
+
+def test_each_cluster_gets_a_vip_address_and_an_apiserver(node: Node) -> None:
+    status = node.status()
+    assert status["enabled"] is True
+    assert status["namespace"]["mode"] in ("root", "user"), status["namespace"]["note"]
+    assert status["namespace"]["hosts"] == {VIP: "127.0.100.1"}
+    node.box.wait_until(lambda: node.apiserver()["url"], 10, what="apiserver up")
+    assert node.apiserver()["url"] == "https://127.0.100.1:6443"
+    # Mesos puts the control plane where the fake apiserver listens, so pools select it.
+    state = node.api("GET", "/mesos/master/state").json()
+    task = next(
+        t for f in state["frameworks"] for t in f["tasks"] if t["name"] == "kube-control-plane-0-instance"
+    )
+    ports = {p["name"]: p["number"] for p in task["discovery"]["ports"]["ports"]}
+    hosts = {s["id"]: s["hostname"] for s in state["slaves"]}
+    assert (hosts[task["slave_id"]], ports["apiserver"]) == ("127.0.100.1", 6443)
+
+
+def test_marathon_lb_serves_the_seed_app_through_real_haproxy(node: Node) -> None:
+    assert node.api("POST", APPS, json=seed_app()).status_code == 201
+    config = node.wait_mlb_running(FRONTEND)
+    assert f"server kubernetescluster {VIP}:6443 ssl verify none" in config
+    before = len(node.apiserver()["requests"])
+
+    status, body, cn = https_get(6443, "/version")
+    assert status == 200 and b"v1.32.0-localdcos" in body
+    # TLS ended at HAProxy with Marathon-LB's self-signed cert, and HAProxy went on to the apiserver.
+    assert cn == "*"
+    assert ["GET", "/version"] in node.apiserver()["requests"][before:]
+
+    # The real HAProxy serves the very same file on its stats port.
+    stats_port = node.status()["marathonLb"]["options"]["stats_port"]
+    assert requests.get(f"http://127.0.0.1:{stats_port}/_haproxy_getconfig", timeout=5).text == config
+
+
+def test_backend_tls_is_verified_against_the_dcos_ca_bundle(node: Node) -> None:
+    # The recipe's second app: `verify required ca-file /mnt/mesos/sandbox/.ssl/ca-bundle.crt`.
+    # Its own port here, so it does not share *:6443 with the first one.
+    (port,) = free_ports(1)
+    app = seed_document("marathon-lb-verify-required")
+    app["id"] = "/marathon-lb-kubernetes-cluster-verified"
+    app["labels"]["HAPROXY_0_PORT"] = str(port)
+    assert node.api("POST", APPS, json=app).status_code == 201
+    node.wait_mlb_running(f"frontend marathon-lb-kubernetes-cluster-verified_{port}")
+    status, body, _ = https_get(port, "/version")
+    assert status == 200 and b"gitVersion" in body
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
+def test_kubectl_reaches_the_apiserver_through_marathon_lb(node: Node, tmp_path: Path) -> None:
+    node.ensure_seed_app()
+    (tmp_path / "config").write_text("apiVersion: v1\nkind: Config\n")
+    kubectl = ["kubectl", "--kubeconfig", str(tmp_path / "config"), "--server", "https://127.0.0.1:6443"]
+    result = subprocess.run(
+        [*kubectl, "--insecure-skip-tls-verify", "--token", "t", "get", "namespaces", "-o", "name"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "namespace/kube-system" in result.stdout.split()
+
+
+def test_a_restart_with_two_tasks_is_excluded_until_one_is_left(node: Node) -> None:
+    node.ensure_seed_app()
+    # Default upgrade strategy: the new task runs next to the old one for a moment; with MLB 1.14
+    # (HAProxy 2.x) the duplicate server name makes `haproxy -c` fail and the app is excluded -
+    # its frontend is gone meanwhile if other apps keep the config valid, else nothing changes.
+    app = {**seed_app(), "cmd": "sleep 3600"}
+    assert node.api("PUT", APPS + SEED_APP_ID, json=app).status_code == 200
+    node.box.wait_deployments_done(token=node.token)
+    assert any(EXCLUSION in e["message"] for e in node.mlb_log())
+    node.wait_mlb_running(FRONTEND)
+    assert https_get(6443, "/version")[0] == 200
+
+    # Kill-before-start: never two tasks, never an exclusion.
+    generation = node.status()["marathonLb"]["generation"]
+    mark = time.time()
+    app = {**seed_app(), "upgradeStrategy": {"minimumHealthCapacity": 0, "maximumOverCapacity": 0}}
+    assert node.api("PUT", APPS + SEED_APP_ID, json=app).status_code == 200
+    node.box.wait_deployments_done(token=node.token)
+    assert not [e for e in node.mlb_log() if e["time"] >= mark and EXCLUSION in e["message"]]
+    # Meanwhile the app had no running task, so MLB dropped its frontend and brought it back.
+    node.wait_mlb_running(FRONTEND)
+    assert node.status()["marathonLb"]["generation"] >= generation + 2
+    assert https_get(6443, "/version")[0] == 200
+
+
+def test_a_pool_gets_its_own_haproxy_with_its_auto_certificate(node: Node) -> None:
+    frontend_port, stats_port = free_ports(2)
+    pool = seed_pool()
+    pool["haproxy"]["frontends"][0]["bindPort"] = frontend_port
+    pool["haproxy"]["stats"] = {"bindPort": stats_port, "bindAddress": "127.0.0.1"}
+    assert node.api("POST", POOLS, json=pool).status_code == 200
+
+    def serving() -> bool:
+        entry = node.status()["pools"].get(pool["name"])
+        return bool(entry and entry["process"] and entry["process"]["pid"])
+
+    node.box.wait_until(serving, 15, interval=0.1, what="pool HAProxy")
+    lbconfig = node.api("GET", f"{POOLS}/{pool['name']}/lbconfig")
+    assert lbconfig.headers["X-Localdcos-Haproxy-Check"] == "valid"
+    assert "server agentip_127.0.100.1_6443 127.0.100.1:6443 check ssl verify none" in lbconfig.text
+
+    before = len(node.apiserver()["requests"])
+    status, body, cn = https_get(frontend_port, "/version")
+    assert status == 200 and b"gitVersion" in body
+    assert cn == f"{pool['name']}.edgelb.localdcos"
+    assert ["GET", "/version"] in node.apiserver()["requests"][before:]
+    health = requests.get(f"http://127.0.0.1:{stats_port}/_haproxy_health_check", timeout=5)
+    assert health.status_code == 200
+
+
+def test_a_pool_config_haproxy_rejects_is_reported_and_not_run(node: Node) -> None:
+    pool = seed_pool()
+    pool["name"] = "edgelb-bad-directive"
+    pool["haproxy"]["frontends"][0]["bindPort"], pool["haproxy"]["stats"]["bindPort"] = free_ports(2)
+    # Edge-LB passes miscStrs through unchecked; HAProxy does not know this keyword.
+    pool["haproxy"]["frontends"][0]["miscStrs"] = ["no-such-keyword on"]
+    assert node.api("POST", POOLS, json=pool).status_code == 200
+
+    def lbconfig() -> requests.Response | None:
+        response = node.api("GET", f"{POOLS}/{pool['name']}/lbconfig")
+        return response if response.status_code == 200 else None
+
+    response: requests.Response = node.box.wait_until(lbconfig, 10, what="lbconfig")
+    assert response.headers["X-Localdcos-Haproxy-Check"] == "invalid"
+    assert "# localdcos: `haproxy -c` rejects this configuration:" in response.text
+    assert "# [ALERT]" in response.text and "no-such-keyword" in response.text
+    log = node.box.request("GET", f"/_localdcos/haproxy/pools/{pool['name']}/log").json()
+    assert any("rejected" in e["message"] for e in log)
+    time.sleep(0.5)
+    assert node.status()["pools"][pool["name"]]["process"] is None
+
+
+def test_stopping_the_sandbox_ends_every_haproxy(node: Node) -> None:
+    # Last in this module: it stops the module's sandbox.
+    node.wait_mlb_running("frontend marathon_http_in")
+    pids = all_pids(node.status())
+    assert pids and all(alive(pid) for pid in pids)
+    node.box.stop()
+    assert not [pid for pid in pids if alive(pid)]
+
+    # Killed without a chance to clean up, the sandbox still takes its HAProxy along (pdeathsig).
+    if shutil.which("setpriv") is None:
+        return
+    with Sandbox("--haproxy", *mlb_port_flags(), "--cluster", "other") as box:
+        other = Node(box)
+        other.wait_mlb_running("frontend marathon_http_in")
+        status = other.status()
+        pids = all_pids(status)
+        process = box._proc
+        assert process is not None
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+        deadline = time.monotonic() + 5
+        while [pid for pid in pids if alive(pid)] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [pid for pid in pids if alive(pid)]
+        # Nobody was left to remove the node directory.
+        shutil.rmtree(Path(status["marathonLb"]["configPath"]).parents[1], ignore_errors=True)
