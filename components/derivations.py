@@ -16,7 +16,7 @@ The starting point is the DC/OS recipe "Exposing the Kubernetes API via Marathon
 (c) `unique_server_names`: the server line is pasted once per task, and the default upgrade
     strategy runs two tasks during every restart; HAProxy >= 2.0 (Marathon-LB >= 1.14) refuses the
     duplicate server name and the frontend vanishes. Fix: `{serverName}` (unique per task) as the
-    server name, and an upgrade strategy that kills before it starts.
+    server name, so two tasks give two valid lines to the same VIP and the API stays up.
 (d) label injection: not a flag; `validation` makes newlines, braces, quotes and `#` impossible.
 (e) `private_stats` and `edge_lb_stream_timeouts`: Edge-LB binds stats on 0.0.0.0 and keeps the
     template's 30 s client/server timeouts. Fix: stats on `stats_bind_address` (127.0.0.1 by
@@ -44,7 +44,6 @@ __all__ = [
     "MARATHON_LB_FRONTEND_HEAD",
     "NO_FIXES",
     "SERVER_NAME_PLACEHOLDER",
-    "SINGLE_TASK_UPGRADE_STRATEGY",
     "RecipeFixes",
     "backend_server_options",
     "default_pool_name",
@@ -89,8 +88,6 @@ MARATHON_LB_FRONTEND_HEAD: Final = (
 )
 # Filled by Marathon-LB per task: `<host>_<ip>_<port>`, unique within the backend.
 SERVER_NAME_PLACEHOLDER: Final = "{serverName}"
-# Kill the old task before starting the new one: never two server lines for one dummy app.
-SINGLE_TASK_UPGRADE_STRATEGY: Final = {"minimumHealthCapacity": 0, "maximumOverCapacity": 0}
 
 
 def resolve_fixes(seed_compatible: bool, fixes: RecipeFixes | None) -> RecipeFixes:
@@ -149,8 +146,9 @@ def marathon_app_definition(
         "portDefinitions": [{"protocol": "tcp", "port": 0}],
         "labels": marathon_lb_labels(spec, active),
     }
-    if active.unique_server_names:
-        app["upgradeStrategy"] = dict(SINGLE_TASK_UPGRADE_STRATEGY)
+    # Marathon's default upgrade strategy stays: during a restart the new task runs beside the old
+    # one, and with unique server names both lines are valid, so the frontend never goes away. (A
+    # kill-before-start strategy would leave no running task, and Marathon-LB drops the frontend.)
     return app
 
 

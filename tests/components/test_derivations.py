@@ -90,7 +90,7 @@ def test_dummy_app_shape() -> None:
     assert app["mem"] == 16
     assert app["container"] == {"type": "MESOS"}
     assert app["portDefinitions"] == [{"protocol": "tcp", "port": 0}]
-    assert app["upgradeStrategy"] == {"minimumHealthCapacity": 0, "maximumOverCapacity": 0}
+    assert "upgradeStrategy" not in app  # Marathon's default: start the new task, then stop the old
     json.dumps(app)  # plain JSON data only
 
 

@@ -28,8 +28,6 @@ from tests.seed_documents import seed_app, seed_document, seed_pool
 
 pytestmark = [
     pytest.mark.haproxy,
-    pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed"),
-    pytest.mark.skipif(shutil.which("unshare") is None, reason="unshare not installed"),
 ]
 
 APPS = "/service/marathon/v2/apps"
