@@ -21,7 +21,7 @@ from pulumi import automation as auto
 
 from tests.e2e.conftest import REPO, Engine, copy_project
 from tests.e2e.test_exposure_stack_e2e import FIRST, project_copy, set_clusters
-from tests.localdcos.test_haproxy_runtime import EXCLUSION, Node, mlb_port_flags
+from tests.localdcos.test_haproxy_runtime import EXCLUSION, Node, mlb_port_flags, require_free_apiserver_port
 from tests.sandbox import Sandbox
 from tests.seed_documents import seed_app
 
@@ -36,6 +36,7 @@ KUBE_TOKEN = "e2e-kube-token-7f3a"
 
 @pytest.fixture(scope="module")
 def node() -> Iterator[Node]:
+    require_free_apiserver_port()
     box = Sandbox(
         "--haproxy",
         *("--deploy-seconds", "0.5", "--pool-deploy-seconds", "0.3"),

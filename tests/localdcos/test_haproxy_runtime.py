@@ -150,8 +150,20 @@ def all_pids(status: dict[str, Any]) -> list[int]:
     return pids
 
 
+def require_free_apiserver_port() -> None:
+    """The seed app's frontend binds *:6443 with SO_REUSEPORT: a second --haproxy sandbox (such as
+    the one `make up` leaves running) would silently share the port with this one."""
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        if probe.connect_ex(("127.0.0.1", 6443)) == 0:
+            pytest.fail(
+                "something already listens on 127.0.0.1:6443 (a `make up` sandbox?): run `make down` first"
+            )
+
+
 @pytest.fixture(scope="module")
 def node() -> Iterator[Node]:
+    require_free_apiserver_port()
     box = Sandbox(
         "--haproxy",
         *("--deploy-seconds", "0.1", "--pool-deploy-seconds", "0.2"),
