@@ -63,7 +63,9 @@ def test_up_preview_change_refresh_destroy(sandbox: Any, edgelb_project: Engine)
     engine.output.clear()
     preview = engine.runner.preview()
     assert count(preview.change_summary, "update") == 1
-    changes = [line.strip() for line in engine.output if "=>" in line or line.strip().startswith("+ ")]
+    changes = [
+        " ".join(line.split()) for line in engine.output if "=>" in line or line.strip().startswith("+ ")
+    ]
     assert changes == ['+ bindAddress: "127.0.0.1"'], engine.text
 
     engine.output.clear()

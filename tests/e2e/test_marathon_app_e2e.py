@@ -59,7 +59,7 @@ def test_up_preview_change_refresh_destroy(sandbox: Any, marathon_project: Engin
     engine.output.clear()
     preview = engine.runner.preview()
     assert count(preview.change_summary, "update") == 1
-    changes = [line.strip() for line in engine.output if "=>" in line]
+    changes = [" ".join(line.split()) for line in engine.output if "=>" in line]
     assert changes == ['~ HAPROXY_GROUP : "external" => "internal"'], engine.text
 
     engine.runner.up()
