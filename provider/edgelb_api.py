@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+from .edgelb_normalize import differs
 from .http import DcosApiError, DcosHttp
 
 PREFIX = "/service/edgelb"
@@ -39,7 +40,9 @@ class EdgeLBClient:
         try:
             return dict(self.http.request("GET", _pool_path(name)).json())
         except DcosApiError as error:
-            if error.status == 404:
+            # Only Edge-LB's own JSON 404 means "no such pool"; Admin Router's text 404 means the
+            # Edge-LB API is not reachable right now.
+            if error.status == 404 and isinstance(error.body, dict):
                 return None
             raise
 
@@ -52,10 +55,12 @@ class EdgeLBClient:
         except DcosApiError as error:
             if error.status == 409:
                 raise PoolExists(error.message) from None
-            if error.status < 500:
+            if 0 < error.status < 500:
                 raise
             stored = self._read_back(name)
-            if stored is None:
+            # Accept the read-back only as the pool this call stored: anything else (say, a pool
+            # somebody else made while the API was down) must never be claimed or rolled back.
+            if stored is None or differs(pool, stored):
                 raise
             return stored
 
@@ -85,7 +90,7 @@ class EdgeLBClient:
         try:
             self.http.request("DELETE", _pool_path(name), ok=(200, 204))
         except DcosApiError as error:
-            if error.status == 404:
+            if error.status == 404 and isinstance(error.body, dict):
                 return False
             raise
         return True

@@ -22,10 +22,10 @@ def _location(loc: tuple[int | str, ...]) -> str:
 
 def pool_problems(pool: Any) -> list[tuple[str, str]]:
     """(property path, rule) for every problem; nothing is judged while parts are still unknown."""
-    if not isinstance(pool, dict):
-        return [("pool", "must be an Edge-LB V2 pool object")]
     if contains_unknown(pool):
         return []
+    if not isinstance(pool, dict):
+        return [("pool", "must be an Edge-LB V2 pool object")]
     try:
         # The engine carries every number as a float; JSON integers are what Edge-LB (Go) wants.
         model = EdgeLBPoolDefinition.model_validate(integral_numbers(pool))

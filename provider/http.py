@@ -158,5 +158,7 @@ class DcosHttp:
                 **kwargs,
             )
         except requests.RequestException as error:
-            # requests' text names the URL and the cause, never our headers.
+            if isinstance(error, requests.exceptions.InvalidHeader):
+                # Its text quotes the header value, i.e. the token: name only the kind of problem.
+                raise DcosApiError(method, path, 0, "the DC/OS token is not a valid header value") from None
             raise DcosApiError(method, path, 0, f"cannot reach {self.settings.url}: {error}"[:400]) from None

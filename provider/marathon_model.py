@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
+from pulumi.output import Unknown
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -118,6 +119,8 @@ class MarathonAppDefinition(BaseModel):
 
 def definition_problems(definition: Any) -> list[tuple[str, str]]:
     """(property path, rule) for every problem; fields still unknown in preview are skipped."""
+    if isinstance(definition, Unknown):
+        return []  # the whole definition is decided at apply time
     if not isinstance(definition, dict):
         return [("definition", "must be a Marathon app definition object")]
     known = without_unknown_fields(definition)

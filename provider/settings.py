@@ -54,6 +54,12 @@ class ConnectionSettings(BaseModel):
             raise ValueError("must start with http:// or https://")
         return url.rstrip("/")
 
+    @field_validator("token", "password", "service_account_private_key", mode="before")
+    @classmethod
+    def _strip_secret(cls, value: object) -> object:
+        # Values read from files or CI secrets often end in a newline, which no header may carry.
+        return value.strip() if isinstance(value, str) else value
+
     @field_validator("insecure", mode="before")
     @classmethod
     def _parse_bool(cls, value: object) -> object:

@@ -89,3 +89,7 @@ def test_protocol_enum_and_selectors() -> None:
 
 def test_unknowns_are_not_judged() -> None:
     assert pool_problems(seed(name=unknown())) == []
+
+
+def test_a_wholly_unknown_pool_waits_for_apply() -> None:
+    assert pool_problems(unknown()) == []

@@ -69,3 +69,7 @@ def test_unknown_values_are_not_judged_in_preview() -> None:
 
 def test_definition_must_be_an_object() -> None:
     assert definition_problems("x") == [("definition", "must be a Marathon app definition object")]
+
+
+def test_a_wholly_unknown_definition_waits_for_apply() -> None:
+    assert definition_problems(unknown()) == []

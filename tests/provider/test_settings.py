@@ -46,3 +46,8 @@ def test_secrets_never_appear_in_repr_or_errors() -> None:
         load_settings(config({"dcos:url": "ftp://a", "dcos:password": "pw-s3cr3t", "dcos:username": "u"}), {})
     assert "pw-s3cr3t" not in str(error.value)
     assert "dcos:url" in str(error.value)
+
+
+def test_secrets_read_from_files_lose_their_trailing_newline() -> None:
+    settings = load_settings(config({"dcos:url": "https://a", "dcos:token": "tok\n"}), {})
+    assert settings.token is not None and settings.token.get_secret_value() == "tok"
