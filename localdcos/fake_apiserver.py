@@ -28,15 +28,10 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID
-
-from localdcos import pki
+from localdcos.pki import Authority, SigningAuthority, new_authority, server_certificate
 
 __all__ = [
     "Authority",
@@ -63,62 +58,6 @@ _STOP_GRACE = 2.0
 # --- certificates -------------------------------------------------------------------------------
 
 
-class SigningAuthority(Protocol):
-    """A CA that can sign: `pki.Pki` satisfies this once it keeps its CA key (`ca_key_pem`)."""
-
-    @property
-    def ca_cert_pem(self) -> bytes: ...
-
-    @property
-    def ca_key_pem(self) -> bytes: ...
-
-
-@dataclass(frozen=True)
-class Authority:
-    ca_cert_pem: bytes
-    ca_key_pem: bytes
-
-
-def new_authority() -> Authority:
-    """A fresh CA with its key; `pki.generate` throws its CA key away, so leaves cannot be added."""
-    now = datetime.datetime.now(datetime.UTC)
-    key = ec.generate_private_key(pki._CURVE)
-    name = pki._name("localdcos Root CA")
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return Authority(ca_cert_pem=cert.public_bytes(serialization.Encoding.PEM), ca_key_pem=_key_pem(key))
-
-
-def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-
-
 def apiserver_hostnames(cluster_name: str) -> list[str]:
     """The DNS SANs a cluster's apiserver certificate carries: its L4LB VIP name and localhost."""
     return [f"apiserver.{cluster_name.replace('/', '')}.l4lb.thisdcos.directory", "localhost"]
@@ -126,31 +65,9 @@ def apiserver_hostnames(cluster_name: str) -> list[str]:
 
 def apiserver_certificate(ca: SigningAuthority, hostnames: list[str], ips: list[str]) -> tuple[bytes, bytes]:
     """A server certificate signed by `ca` with these SANs: `(cert_pem, key_pem)`."""
-    ca_cert = x509.load_pem_x509_certificate(ca.ca_cert_pem)
-    ca_key = serialization.load_pem_private_key(ca.ca_key_pem, password=None)
-    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
-        raise TypeError("the sandbox CA key must be an EC key")
-    sans: list[x509.GeneralName] = [x509.DNSName(h) for h in hostnames]
-    sans += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips]
-    now = datetime.datetime.now(datetime.UTC)
-    key = ec.generate_private_key(pki._CURVE)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(pki._name(hostnames[0] if hostnames else "kube-apiserver"))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
+    return server_certificate(
+        ca, [*hostnames, *ips], common_name=hostnames[0] if hostnames else "kube-apiserver"
     )
-    return cert.public_bytes(serialization.Encoding.PEM), _key_pem(key)
 
 
 # --- Kubernetes objects ---------------------------------------------------------------------------

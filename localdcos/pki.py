@@ -1,11 +1,13 @@
-"""The sandbox's own small PKI: a CA (served at /ca/dcos-ca.crt like Enterprise DC/OS) and a server
-certificate it signs, so clients can exercise real certificate verification against the sandbox."""
+"""The sandbox's own small PKI: a CA (served at /ca/dcos-ca.crt like Enterprise DC/OS) and the server
+certificates it signs (the sandbox's own, and the fake apiservers' behind --haproxy), so clients
+exercise real certificate verification against the sandbox."""
 
 from __future__ import annotations
 
 import datetime
 import ipaddress
 from dataclasses import dataclass
+from typing import Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -14,6 +16,25 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 # EC keys: generating them is instant, which keeps sandbox start-up fast in tests.
 _CURVE = ec.SECP256R1()
+# Back-date a little: a client clock slightly behind ours must not see "not yet valid".
+_BACKDATE = datetime.timedelta(hours=1)
+_LIFETIME = datetime.timedelta(days=365)
+
+
+class SigningAuthority(Protocol):
+    """A CA that can sign leaves: its certificate and its key."""
+
+    @property
+    def ca_cert_pem(self) -> bytes: ...
+
+    @property
+    def ca_key_pem(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Authority:
+    ca_cert_pem: bytes
+    ca_key_pem: bytes
 
 
 @dataclass(frozen=True)
@@ -34,23 +55,25 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
-def generate(hosts: list[str]) -> Pki:
-    """A fresh CA and a server certificate for `hosts` (IP literals become IP SANs)."""
-    now = datetime.datetime.now(datetime.UTC)
-    # Back-date a little: a client clock slightly behind ours must not see "not yet valid".
-    not_before = now - datetime.timedelta(hours=1)
-    not_after = now + datetime.timedelta(days=365)
+def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
-    ca_key = ec.generate_private_key(_CURVE)
-    ca_name = _name("localdcos Root CA")
-    ca_cert = (
+
+def new_authority() -> Authority:
+    """A fresh CA with its key."""
+    now = datetime.datetime.now(datetime.UTC)
+    key = ec.generate_private_key(_CURVE)
+    name = _name("localdcos Root CA")
+    cert = (
         x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
+        .not_valid_before(now - _BACKDATE)
+        .not_valid_after(now + _LIFETIME)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -66,26 +89,37 @@ def generate(hosts: list[str]) -> Pki:
             ),
             critical=True,
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
     )
+    return Authority(ca_cert_pem=cert.public_bytes(serialization.Encoding.PEM), ca_key_pem=_key_pem(key))
 
+
+def server_certificate(
+    ca: SigningAuthority, hosts: list[str], common_name: str | None = None
+) -> tuple[bytes, bytes]:
+    """A server certificate signed by `ca` for `hosts` (IP literals become IP SANs):
+    `(cert_pem, key_pem)`."""
+    ca_cert = x509.load_pem_x509_certificate(ca.ca_cert_pem)
+    ca_key = serialization.load_pem_private_key(ca.ca_key_pem, password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise TypeError("the sandbox CA key must be an EC key")
     sans: list[x509.GeneralName] = []
     for host in hosts:
         try:
             sans.append(x509.IPAddress(ipaddress.ip_address(host)))
         except ValueError:
             sans.append(x509.DNSName(host))
-
-    server_key = ec.generate_private_key(_CURVE)
-    server_cert = (
+    now = datetime.datetime.now(datetime.UTC)
+    key = ec.generate_private_key(_CURVE)
+    cert = (
         x509.CertificateBuilder()
-        .subject_name(_name(hosts[0] if hosts else "localhost"))
-        .issuer_name(ca_name)
-        .public_key(server_key.public_key())
+        .subject_name(_name(common_name or (hosts[0] if hosts else "localhost")))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
+        .not_valid_before(now - _BACKDATE)
+        .not_valid_after(now + _LIFETIME)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.SubjectAlternativeName(sans), critical=False)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
@@ -94,18 +128,16 @@ def generate(hosts: list[str]) -> Pki:
         )
         .sign(ca_key, hashes.SHA256())
     )
+    return cert.public_bytes(serialization.Encoding.PEM), _key_pem(key)
 
+
+def generate(hosts: list[str]) -> Pki:
+    """A fresh CA and a server certificate for `hosts` (IP literals become IP SANs)."""
+    authority = new_authority()
+    cert_pem, key_pem = server_certificate(authority, hosts)
     return Pki(
-        ca_cert_pem=ca_cert.public_bytes(serialization.Encoding.PEM),
-        server_cert_pem=server_cert.public_bytes(serialization.Encoding.PEM),
-        server_key_pem=server_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ),
-        ca_key_pem=ca_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ),
+        ca_cert_pem=authority.ca_cert_pem,
+        server_cert_pem=cert_pem,
+        server_key_pem=key_pem,
+        ca_key_pem=authority.ca_key_pem,
     )
