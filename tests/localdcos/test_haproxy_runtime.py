@@ -223,7 +223,6 @@ def test_backend_tls_is_verified_against_the_dcos_ca_bundle(node: Node) -> None:
     assert status == 200 and b"gitVersion" in body
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
 def test_kubectl_reaches_the_apiserver_through_marathon_lb(node: Node, tmp_path: Path) -> None:
     node.ensure_seed_app()
     (tmp_path / "config").write_text("apiVersion: v1\nkind: Config\n")
