@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import ipaddress
 import shutil
 import socket
 import sys
@@ -16,10 +15,11 @@ from typing import Any
 import uvicorn
 
 from localdcos import pki
-from localdcos.haproxy_runtime import node_extensions
+from localdcos.common import url_host, write_atomically
+from localdcos.core.options import SandboxOptions
+from localdcos.core.state import Core
 from localdcos.iam import IAM
-from localdcos.server import Core, create_app, make_services, print_ready
-from localdcos.service import SandboxOptions
+from localdcos.server import Services, create_app, node_extensions, print_ready
 
 # Enterprise DC/OS's well-known bootstrap account, used when no identity is given.
 DEFAULT_USER = ("bootstrapuser", "deleteme")
@@ -152,23 +152,13 @@ def _url(scheme: str, host: str, port: int) -> str:
         host = "127.0.0.1"
     elif host == "::":
         host = "::1"
-    try:
-        if ipaddress.ip_address(host).version == 6:
-            host = f"[{host}]"
-    except ValueError:
-        pass
-    return f"{scheme}://{host}:{port}"
-
-
-def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    path.chmod(0o600)
+    return f"{scheme}://{url_host(host)}:{port}"
 
 
 def serve(args: argparse.Namespace) -> int:
     options = _options(args)
-    iam, services = make_services(options)
+    services = Services(options)
+    iam = services.iam
     admin = _add_identities(iam, args)
 
     hosts = ["127.0.0.1", "localhost"]
@@ -183,7 +173,11 @@ def serve(args: argparse.Namespace) -> int:
         ca_out.write_bytes(authority.ca_cert_pem)
 
     core = Core(
-        options=options, iam=iam, services=services, ca_pem=authority.ca_cert_pem, state_file=args.state_file
+        options=options,
+        iam=iam,
+        services=services.all(),
+        ca_pem=authority.ca_cert_pem,
+        state_file=args.state_file,
     )
     try:
         core.load()
@@ -198,7 +192,7 @@ def serve(args: argparse.Namespace) -> int:
         raise SystemExit(f"cannot set up the load balancer node: {exc}") from exc
 
     if args.token_file is not None and admin is not None:
-        _write_private(args.token_file, iam.issue_token(admin) + "\n")
+        write_atomically(args.token_file, iam.issue_token(admin) + "\n", mode=0o600)
 
     sock = _bind(args.host, args.port)
     port = sock.getsockname()[1]
@@ -208,7 +202,7 @@ def serve(args: argparse.Namespace) -> int:
     if tls_dir is not None:
         cert, key = Path(tls_dir) / "server.crt", Path(tls_dir) / "server.key"
         cert.write_bytes(authority.server_cert_pem)
-        _write_private(key, authority.server_key_pem.decode())
+        write_atomically(key, authority.server_key_pem, mode=0o600)
         ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
 
     def clean_up() -> None:

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import requests
 
+from localdcos.core.options import SandboxOptions
 from localdcos.edgelb import EdgeLB
-from localdcos.edgelb_lifecycle import relaunch_fields, update_effect
-from localdcos.edgelb_models import V2Pool
+from localdcos.edgelb.lifecycle import relaunch_fields, update_effect
+from localdcos.edgelb.model import V2Pool
 from localdcos.mesos import Mesos
-from localdcos.service import SandboxOptions
 from tests.sandbox import Sandbox
 from tests.seed_documents import seed_pool
 
@@ -216,13 +216,13 @@ def test_missing_body_is_a_422_required(rejecting_api: Api) -> None:
         ),
     ],
 )
-def test_enum_violations_are_422_605(
+def test_enum_violations_are_422_606(
     rejecting_api: Api, mutate: Callable[[dict[str, Any]], None], message: str
 ) -> None:
     data = seed()
     mutate(data)
     r = rejecting_api.post(POOLS, json=data)
-    assert (r.status_code, r.json()) == (422, {"code": 605, "message": message})
+    assert (r.status_code, r.json()) == (422, {"code": 606, "message": message})
     assert rejecting_api.get(POOLS).json() == []
 
 

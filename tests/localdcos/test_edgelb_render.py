@@ -17,9 +17,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from localdcos.edgelb_models import V2Pool
-from localdcos.edgelb_render import marathon_ids, render_pool_config, select_servers
-from localdcos.edgelb_validation import check_pool
+from localdcos.edgelb.model import V2Pool
+from localdcos.edgelb.render import render_pool_config
+from localdcos.edgelb.selection import marathon_ids, select_servers
+from localdcos.edgelb.validation import check_pool
 from localdcos.mesos import DiscoveryPort, TaskView
 from tests.seed_documents import seed_pool
 

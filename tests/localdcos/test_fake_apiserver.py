@@ -19,13 +19,8 @@ from typing import Any
 import pytest
 from cryptography import x509
 
-from localdcos.fake_apiserver import (
-    GIT_VERSION,
-    FakeApiServer,
-    apiserver_certificate,
-    apiserver_hostnames,
-    new_authority,
-)
+from localdcos.kube import GIT_VERSION, FakeApiServer, apiserver_certificate, apiserver_hostnames
+from localdcos.pki import new_authority
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="needs kubectl on PATH")
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import requests
 
+from localdcos.core.options import SandboxOptions
 from localdcos.mesos import Mesos, TaskView
-from localdcos.service import SandboxOptions
 from tests.sandbox import Sandbox
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
