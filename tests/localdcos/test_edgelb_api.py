@@ -13,6 +13,7 @@ import requests
 
 from localdcos.core.options import SandboxOptions
 from localdcos.edgelb import EdgeLB
+from localdcos.edgelb.binding import ENUM_FAIL_CODE, REQUIRED_FAIL_CODE
 from localdcos.edgelb.lifecycle import relaunch_fields, update_effect
 from localdcos.edgelb.model import V2Pool
 from localdcos.mesos import Mesos
@@ -224,6 +225,18 @@ def test_enum_violations_are_422_606(
     r = rejecting_api.post(POOLS, json=data)
     assert (r.status_code, r.json()) == (422, {"code": 606, "message": message})
     assert rejecting_api.get(POOLS).json() == []
+
+
+def test_binding_codes_are_go_openapis() -> None:
+    # go-openapi/errors schema.go: CompositeErrorCode = 422 takes iota 0, then `600 + iota` from
+    # InvalidTypeCode on, one up per constant.
+    order = ["InvalidTypeCode", "RequiredFailCode", "TooLongFailCode", "TooShortFailCode", "PatternFailCode"]
+    codes = {name: 600 + iota for iota, name in enumerate([*order, "EnumFailCode"], start=1)}
+    assert (
+        (REQUIRED_FAIL_CODE, ENUM_FAIL_CODE)
+        == (codes["RequiredFailCode"], codes["EnumFailCode"])
+        == (602, 606)
+    )
 
 
 def test_wrong_content_type_is_415(rejecting_api: Api) -> None:

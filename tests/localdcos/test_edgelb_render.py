@@ -57,15 +57,19 @@ def pool(**changes: Any) -> V2Pool:
     return V2Pool.model_validate(data)
 
 
-def backend_section(cfg: str, name: str) -> list[str]:
+def lines_of(cfg: str, head: str) -> list[str]:
     lines = cfg.splitlines()
-    start = lines.index(f"backend {name}")
+    start = lines.index(head)
     body = []
     for line in lines[start + 1 :]:
         if not line.startswith("  "):
             break
         body.append(line.strip())
     return body
+
+
+def backend_section(cfg: str, name: str) -> list[str]:
+    return lines_of(cfg, f"backend {name}")
 
 
 def servers(cfg: str, backend: str = "kubernetes-cluster") -> list[str]:
@@ -93,6 +97,40 @@ def test_template_defaults_are_present() -> None:
         "default-server init-addr last,libc,none",
     ):
         assert f"  {line}\n" in cfg
+
+
+# Edge-LB's TLS policy, as its template writes it for binds and for servers.
+CIPHERS = (
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384:"
+    "DHE-RSA-AES128-SHA256:DHE-RSA-AES256-SHA256:AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA256:"
+    "AES256-SHA256:!aNULL:!MD5:!DSS"
+)
+
+
+def test_global_and_defaults_are_those_of_real_pools() -> None:
+    cfg = render_pool_config(pool(), [])
+    glob = lines_of(cfg, "global")
+    for line in (
+        "max-spread-checks 15000",
+        "maxconn 50000",
+        f"ssl-default-bind-ciphers {CIPHERS}",
+        "ssl-default-bind-options no-sslv3 no-tlsv10 no-tls-tickets",
+        f"ssl-default-server-ciphers {CIPHERS}",
+        "ssl-default-server-options no-sslv3 no-tlsv10 no-tls-tickets",
+        "stats socket /var/run/haproxy/socket",
+        "server-state-file global",
+        "server-state-base /var/state/haproxy/",
+    ):
+        assert line in glob
+    defaults = lines_of(cfg, "defaults")
+    assert defaults[0] == "load-server-state-from-file global"
+    for line in ("option http-server-close", "default-server resolve-prefer ipv4"):
+        assert line in defaults
+    # resolve-prefer comes first: the init-addr line after it must not be read without it.
+    assert defaults[-2:] == ["default-server resolve-prefer ipv4", "default-server init-addr last,libc,none"]
+    assert lines_of(cfg, "listen stats")[1:3] == ["balance", "mode http"]
 
 
 def test_only_running_tasks_are_selected() -> None:

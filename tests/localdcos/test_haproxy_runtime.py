@@ -6,159 +6,42 @@ frontend binds *:6443 as its label says, so only one such sandbox may run at a t
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
-import socket
-import ssl
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
-from cryptography import x509
-from cryptography.x509.oid import NameOID
 
+from tests.localdcos.helpers import (
+    APPS,
+    EXCLUSION,
+    FRONTEND,
+    POOLS,
+    SEED_APP_ID,
+    VIP,
+    Node,
+    alive,
+    all_pids,
+    free_ports,
+    https_get,
+    mlb_port_flags,
+    require_free_apiserver_port,
+    runtime_api,
+)
 from tests.sandbox import Sandbox
 from tests.seed_documents import seed_app, seed_document, seed_pool
 
 pytestmark = [
     pytest.mark.haproxy,
 ]
-
-APPS = "/service/marathon/v2/apps"
-POOLS = "/service/edgelb/v2/pools"
-SEED_APP_ID = "/marathon-lb-kubernetes-cluster"
-FRONTEND = "frontend marathon-lb-kubernetes-cluster_6443"
-VIP = "apiserver.kubernetes-cluster.l4lb.thisdcos.directory"
-EXCLUSION = "invalid configuration caused by app /marathon-lb-kubernetes-cluster"
-
-
-def free_ports(n: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(n)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
-def mlb_port_flags() -> list[str]:
-    http, https, stats, appid = free_ports(4)
-    return [
-        *("--mlb-http-port", str(http), "--mlb-https-port", str(https)),
-        *("--mlb-stats-port", str(stats), "--mlb-appid-port", str(appid)),
-    ]
-
-
-class Node:
-    """The sandbox and what its HAProxies serve."""
-
-    def __init__(self, box: Sandbox) -> None:
-        self.box = box
-        self.token = box.admin_token()
-
-    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return self.box.request(method, path, token=self.token, **kwargs)
-
-    def status(self) -> dict[str, Any]:
-        response = self.box.request("GET", "/_localdcos/haproxy/status")
-        response.raise_for_status()
-        body: dict[str, Any] = response.json()
-        return body
-
-    def getconfig(self) -> str:
-        # Marathon-LB is not behind Admin Router: no token.
-        response = self.box.request("GET", "/marathon-lb/_haproxy_getconfig")
-        response.raise_for_status()
-        return response.text
-
-    def mlb_log(self) -> list[dict[str, Any]]:
-        response = self.box.request("GET", "/marathon-lb/_localdcos/log")
-        response.raise_for_status()
-        entries: list[dict[str, Any]] = response.json()
-        return entries
-
-    def wait_mlb_running(self, needle: str, timeout: float = 15.0) -> str:
-        """Until getconfig contains `needle` and the MLB HAProxy runs exactly that config."""
-
-        def running() -> str | None:
-            config = self.getconfig()
-            mlb = self.status()["marathonLb"]
-            digest = hashlib.sha256(config.encode()).hexdigest()
-            caught_up = mlb["process"]["generation"] == mlb["generation"] and mlb["configDigest"] == digest
-            return (
-                config
-                if needle in config and caught_up and mlb["process"]["configDigest"] == digest
-                else None
-            )
-
-        config: str = self.box.wait_until(running, timeout, interval=0.1, what=f"MLB HAProxy with {needle!r}")
-        return config
-
-    def ensure_seed_app(self) -> None:
-        """The recipe's first app deployed and served (tests may run alone)."""
-        if self.api("GET", APPS + SEED_APP_ID).status_code == 404:
-            assert self.api("POST", APPS, json=seed_app()).status_code == 201
-        self.wait_mlb_running(FRONTEND)
-
-    def apiserver(self) -> dict[str, Any]:
-        entry: dict[str, Any] = self.status()["apiservers"]["kubernetes-cluster"]
-        return entry
-
-
-def https_get(port: int, path: str, host: str = "127.0.0.1") -> tuple[int, bytes, str]:
-    """(status, body, CN of the certificate the listener presented), without verification."""
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    with socket.create_connection((host, port), timeout=5) as raw, context.wrap_socket(raw) as tls:
-        der = tls.getpeercert(binary_form=True)
-        tls.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
-        data = b""
-        while chunk := tls.recv(65536):
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    assert der is not None
-    return int(head.split()[1]), body, _common_name(der)
-
-
-def _common_name(der: bytes) -> str:
-    names = x509.load_der_x509_certificate(der).subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(names[0].value) if names else ""
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
-def all_pids(status: dict[str, Any]) -> list[int]:
-    pids: list[int] = list(status["marathonLb"]["process"]["pids"])
-    for pool in status["pools"].values():
-        if pool["process"]:
-            pids += pool["process"]["pids"]
-    return pids
-
-
-def require_free_apiserver_port() -> None:
-    """The seed app's frontend binds *:6443 with SO_REUSEPORT: a second --haproxy sandbox (such as
-    the one `make up` leaves running) would silently share the port with this one."""
-    with socket.socket() as probe:
-        probe.settimeout(0.5)
-        if probe.connect_ex(("127.0.0.1", 6443)) == 0:
-            pytest.fail(
-                "something already listens on 127.0.0.1:6443 (a `make up` sandbox?): run `make down` first"
-            )
+# Still imported from here by tests/e2e/test_haproxy_e2e.py; they live in tests/localdcos/helpers.py,
+# which is where that module should import them from.
+__all__ = ["EXCLUSION", "Node", "mlb_port_flags", "require_free_apiserver_port"]
 
 
 @pytest.fixture(scope="module")
@@ -286,6 +169,11 @@ def test_a_pool_gets_its_own_haproxy_with_its_auto_certificate(node: Node) -> No
     assert ["GET", "/version"] in node.apiserver()["requests"][before:]
     health = requests.get(f"http://127.0.0.1:{stats_port}/_haproxy_health_check", timeout=5)
     assert health.status_code == 200
+    # Its runtime API is where Edge-LB's template puts it, /var/run/haproxy/socket, in the task
+    # container's own /var (a sandbox directory), not on the host.
+    config = Path(node.status()["pools"][pool["name"]]["process"]["config"])
+    stats_socket = config.parents[1] / f"{pool['name']}.var" / "run" / "haproxy" / "socket"
+    assert "Name: HAProxy" in runtime_api(stats_socket, "show info")
 
 
 def test_a_pool_config_haproxy_rejects_is_reported_and_not_run(node: Node) -> None:
