@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from localdcos.edgelb.model import Backend, Frontend, LinkBackendMapItem, Service, V2Pool
 from localdcos.edgelb.selection import Server, select_servers
+from localdcos.haproxy import tls
 from localdcos.mesos import TaskView
 
 STICKY_COOKIE = "DCOS_SERVER_ID_FOR_THE_STICKY"
@@ -24,31 +25,6 @@ _HTTP_PROTOCOLS = ("HTTP", "HTTPS")
 #: Where a pool's HAProxy keeps its runtime API and, across reloads, its servers' state.
 STATS_SOCKET = "/var/run/haproxy/socket"
 SERVER_STATE_BASE = "/var/state/haproxy/"
-# Edge-LB's TLS policy for binds and servers alike (TLS <= 1.2 suites; no SSLv3, TLS 1.0, tickets).
-_CIPHERS = ":".join(
-    (
-        "ECDHE-ECDSA-AES128-GCM-SHA256",
-        "ECDHE-RSA-AES128-GCM-SHA256",
-        "ECDHE-ECDSA-AES256-GCM-SHA384",
-        "ECDHE-RSA-AES256-GCM-SHA384",
-        "DHE-RSA-AES128-GCM-SHA256",
-        "DHE-RSA-AES256-GCM-SHA384",
-        "ECDHE-ECDSA-AES128-SHA256",
-        "ECDHE-RSA-AES128-SHA256",
-        "ECDHE-ECDSA-AES256-SHA384",
-        "ECDHE-RSA-AES256-SHA384",
-        "DHE-RSA-AES128-SHA256",
-        "DHE-RSA-AES256-SHA256",
-        "AES128-GCM-SHA256",
-        "AES256-GCM-SHA384",
-        "AES128-SHA256",
-        "AES256-SHA256",
-        "!aNULL",
-        "!MD5",
-        "!DSS",
-    )
-)
-_TLS_OPTIONS = "no-sslv3 no-tlsv10 no-tls-tickets"
 
 _GLOBAL = f"""\
 global
@@ -57,10 +33,10 @@ global
   max-spread-checks 15000
   maxconn 50000
   tune.ssl.default-dh-param 2048
-  ssl-default-bind-ciphers {_CIPHERS}
-  ssl-default-bind-options {_TLS_OPTIONS}
-  ssl-default-server-ciphers {_CIPHERS}
-  ssl-default-server-options {_TLS_OPTIONS}
+  ssl-default-bind-ciphers {tls.CIPHERS}
+  ssl-default-bind-options {tls.OPTIONS}
+  ssl-default-server-ciphers {tls.CIPHERS}
+  ssl-default-server-options {tls.OPTIONS}
   stats socket {STATS_SOCKET}
   server-state-file global
   server-state-base {SERVER_STATE_BASE}

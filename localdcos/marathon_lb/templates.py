@@ -13,31 +13,7 @@ Two kinds, as in MLB:
 
 from __future__ import annotations
 
-# MLB's TLS policy for binds and servers: its TLS<=1.2 cipher list, no SSLv3/TLS1.0, no tickets.
-_CIPHERS = ":".join(
-    (
-        "ECDHE-ECDSA-AES128-GCM-SHA256",
-        "ECDHE-RSA-AES128-GCM-SHA256",
-        "ECDHE-ECDSA-AES256-GCM-SHA384",
-        "ECDHE-RSA-AES256-GCM-SHA384",
-        "DHE-RSA-AES128-GCM-SHA256",
-        "DHE-RSA-AES256-GCM-SHA384",
-        "ECDHE-ECDSA-AES128-SHA256",
-        "ECDHE-RSA-AES128-SHA256",
-        "ECDHE-ECDSA-AES256-SHA384",
-        "ECDHE-RSA-AES256-SHA384",
-        "DHE-RSA-AES128-SHA256",
-        "DHE-RSA-AES256-SHA256",
-        "AES128-GCM-SHA256",
-        "AES256-GCM-SHA384",
-        "AES128-SHA256",
-        "AES256-SHA256",
-        "!aNULL",
-        "!MD5",
-        "!DSS",
-    )
-)
-_TLS_OPTIONS = "no-sslv3 no-tlsv10 no-tls-tickets"
+from localdcos.haproxy import tls
 
 GETCONFIG_PATH = "/_haproxy_getconfig"
 
@@ -68,10 +44,10 @@ def render_head(
         "  max-spread-checks 15000",
         f"  maxconn {maxconn}",
         "  tune.ssl.default-dh-param 2048",
-        f"  ssl-default-bind-ciphers {_CIPHERS}",
-        f"  ssl-default-bind-options {_TLS_OPTIONS}",
-        f"  ssl-default-server-ciphers {_CIPHERS}",
-        f"  ssl-default-server-options {_TLS_OPTIONS}",
+        f"  ssl-default-bind-ciphers {tls.CIPHERS}",
+        f"  ssl-default-bind-options {tls.OPTIONS}",
+        f"  ssl-default-server-ciphers {tls.CIPHERS}",
+        f"  ssl-default-server-options {tls.OPTIONS}",
         f"  stats socket {stats_socket} expose-fd listeners",
     ]
     if pidfile:
