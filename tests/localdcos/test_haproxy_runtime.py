@@ -13,6 +13,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -174,6 +175,19 @@ def test_a_pool_gets_its_own_haproxy_with_its_auto_certificate(node: Node) -> No
     config = Path(node.status()["pools"][pool["name"]]["process"]["config"])
     stats_socket = config.parents[1] / f"{pool['name']}.var" / "run" / "haproxy" / "socket"
     assert "Name: HAProxy" in runtime_api(stats_socket, "show info")
+
+    # A change confined to `haproxy` is a reload: the new process takes the socket over.
+    first = node.status()["pools"][pool["name"]]["process"]
+    pool["haproxy"]["frontends"][0]["miscStrs"] = ["timeout client 86400s"]
+    assert node.api("PUT", f"{POOLS}/{pool['name']}", json=pool).status_code == 200
+
+    def reloaded() -> dict[str, Any] | None:
+        process: dict[str, Any] = node.status()["pools"][pool["name"]]["process"]
+        return process if process["reloads"] > first["reloads"] and process["pid"] else None
+
+    process = node.box.wait_until(reloaded, 15, interval=0.1, what="pool HAProxy reload")
+    assert process["pid"] != first["pid"]
+    assert f"Pid: {process['pid']}\n" in runtime_api(stats_socket, "show info")
 
 
 def test_a_pool_config_haproxy_rejects_is_reported_and_not_run(node: Node) -> None:
