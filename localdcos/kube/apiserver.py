@@ -8,7 +8,8 @@ MODIFIED event for `default`, idle again until the client or the server goes. Th
 load balancer's idle timeouts (HAProxy `timeout client`/`timeout server`/`timeout tunnel`) bite on.
 
 TLS only, HTTP/1.1 only, any or no bearer token. Threaded: one thread per connection, the TLS
-handshake included, so a stalled client never holds up the others.
+handshake included, so a stalled client never holds up the others. The objects it serves are
+resources.py's, the HTTP side handler.py's; this module is the server's life and bookkeeping.
 """
 
 from __future__ import annotations
