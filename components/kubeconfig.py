@@ -66,7 +66,7 @@ class KubeconfigSettings(FrontendTrust):
     kubeconfig_token: KubeconfigToken | None = Field(
         None,
         description="A Kubernetes bearer token for the kubeconfig's user; it makes the kubeconfig a secret "
-        "output. In the stack config, the secret key `kubeconfigToken` next to the clusters.",
+        "output.",
     )
 
 
