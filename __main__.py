@@ -12,7 +12,7 @@ from typing import Any
 
 import pulumi
 
-from components import ExposureInputs, KubernetesApiExposure
+from components import Exposure, ExposureInputs, KubernetesApiExposure
 from components.config import (
     PROGRAM_KEYS,
     TOKEN_KEY,
@@ -21,7 +21,6 @@ from components.config import (
     ReferencedCluster,
     parse_program_config,
 )
-from components.settings import Exposure
 
 
 def _load(config: pulumi.Config) -> ProgramConfig:

@@ -101,23 +101,24 @@ class ReferencedCluster:
     resource_name: str
     via: str
     frontend_ca_pem: str | None
-    settings: Mapping[str, object]
+    settings: Mapping[str, object]  # the exposure's keys as configured, without the name
     project: str
 
     def exposure_for(self, cluster_name: object) -> Exposure:
         """The exposure once the reference resolved; raises `ConfigError` naming `clusterFrom.output`."""
-        where = f"output {self.source.output!r} of stack {self.source.stack!r}"
+        stack, output = self.source.stack, self.source.output
         if not isinstance(cluster_name, str):
             raise ConfigError(
-                f"{self.project}:clusterFrom.output: {where} must be a string, got {type(cluster_name).__name__}"
+                f"{self.project}:clusterFrom.output: output {output!r} of stack {stack!r} must be a string, "
+                f"got {type(cluster_name).__name__}"
             )
         try:
             return validate_exposure({**self.settings, "name": cluster_name}, Spelling.CONFIG)
         except ExposureInputError as error:
-            path = f"clusterFrom ({where})"
-            raise ConfigError(
-                _report(self.project, _lines(error.problems, ExposureModel, path, cluster_name))
-            ) from None
+            label = f"cluster {cluster_name!r} from stack {stack!r}"
+            # The name was not written here: its problems are the output's.
+            lines = _lines(error.problems, ExposureModel, "clusterFrom", label, {"cluster_name": "output"})
+            raise ConfigError(_report(self.project, lines)) from None
 
 
 @dataclass(frozen=True)
@@ -132,9 +133,23 @@ def _report(project: str, lines: Sequence[str]) -> str:
     return f"invalid stack configuration for project {project!r}:{body}"
 
 
-def _lines(problems: Sequence[Problem], model: type[BaseModel], path: str, cluster: object) -> list[str]:
-    named = f" (cluster {cluster!r})" if isinstance(cluster, str) else ""
-    return [f"{path}.{problem_key(model, p, Spelling.CONFIG)}{named}: {p.rule}" for p in problems]
+def _lines(
+    problems: Sequence[Problem],
+    model: type[BaseModel],
+    path: str,
+    label: str | None,
+    keys: Mapping[str, str] | None = None,
+) -> list[str]:
+    """One message line per problem: `<path>.<config key> (<label>): <rule>`."""
+    where = f" ({label})" if label else ""
+    return [
+        f"{path}.{(keys or {}).get(p.field) or problem_key(model, p, Spelling.CONFIG)}{where}: {p.rule}"
+        for p in problems
+    ]
+
+
+def _cluster_label(name: object) -> str | None:
+    return f"cluster {name!r}" if isinstance(name, str) else None
 
 
 def _location(loc: Sequence[int | str]) -> str:
@@ -145,7 +160,7 @@ def _location(loc: Sequence[int | str]) -> str:
 
 
 def _check_entry(
-    raw: Mapping[str, object], path: str, cluster: object
+    raw: Mapping[str, object], path: str, label: str | None
 ) -> tuple[Exposure | None, str | None, list[str]]:
     """(exposure, frontend CA, error lines) of one cluster object; both None when refused."""
     lines: list[str] = []
@@ -153,13 +168,13 @@ def _check_entry(
     try:
         exposure = validate_exposure({k: v for k, v in raw.items() if k not in _TRUST_KEYS}, Spelling.CONFIG)
     except ExposureInputError as error:
-        lines += _lines(error.problems, ExposureModel, path, cluster)
+        lines += _lines(error.problems, ExposureModel, path, label)
     try:
         trust = validate_settings(
             FrontendTrust, {k: v for k, v in raw.items() if k in _TRUST_KEYS}, Spelling.CONFIG
         )
     except ExposureInputError as error:
-        lines += _lines(error.problems, FrontendTrust, path, cluster)
+        lines += _lines(error.problems, FrontendTrust, path, label)
     if exposure is None or trust is None:
         return None, None, lines
     return exposure, trust.frontend_ca_pem, lines
@@ -190,7 +205,8 @@ def _referenced(raw: Mapping[str, object], project: str) -> tuple[ReferencedClus
     if source is None or exposure is None or lines:
         return None, lines
     name = component_name(source.stack, source.resource_name)
-    return ReferencedCluster(source, name, exposure.via, ca_pem, settings, project), []
+    exposure_settings = {k: v for k, v in settings.items() if k not in _TRUST_KEYS}
+    return ReferencedCluster(source, name, exposure.via, ca_pem, exposure_settings, project), []
 
 
 def parse_program_config(
@@ -207,7 +223,7 @@ def parse_program_config(
     lines: list[str] = []
     named: list[NamedCluster] = []
     for path, entry in _named(sources):
-        exposure, ca_pem, entry_lines = _check_entry(entry, path, entry.get("name"))
+        exposure, ca_pem, entry_lines = _check_entry(entry, path, _cluster_label(entry.get("name")))
         lines += entry_lines
         if exposure is not None:
             named.append(NamedCluster(path, component_name(exposure.cluster_name), exposure, ca_pem))

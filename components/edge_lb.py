@@ -14,7 +14,7 @@ from pydantic import Field
 from provider import EdgeLBPool
 
 from .fields import Certificates, Count, IPv4, PoolName, Port, SecretFile, SecretPath, pool_name_problem
-from .load_balancer import ChildOptions, Claim, LoadBalancer
+from .load_balancer import ChildArgs, Claim, LoadBalancer
 from .names import flat_name
 from .recipe import RecipeFixes
 from .settings import Exposure, ExposureInputError
@@ -170,16 +170,9 @@ class EdgeLb(LoadBalancer[EdgeLbSettings]):
         return AUTOCERT in certificates(exposure)
 
     def create_child(
-        self, component_name: str, document: pulumi.Output[dict[str, Any]], options: ChildOptions
+        self, component_name: str, document: pulumi.Output[dict[str, Any]], args: ChildArgs
     ) -> pulumi.Output[str]:
-        child = EdgeLBPool(
-            self.child_name(component_name),
-            pool=document,
-            adopt=options.adopt,
-            wait_timeout_seconds=options.wait_timeout_seconds,
-            opts=options.opts,
-        )
-        return child.pool_name
+        return EdgeLBPool(self.child_name(component_name), pool=document, **args).pool_name
 
 
 EDGE_LB: Final = EdgeLb()

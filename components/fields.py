@@ -54,6 +54,15 @@ def rule(problem: Callable[[T], str | None]) -> AfterValidator:
     return AfterValidator(check)
 
 
+def matches(pattern: re.Pattern[str], rule_text: str) -> AfterValidator:
+    """A rule that the whole value matches `pattern`; otherwise `<rule_text>; got '<value>'`."""
+
+    def problem(value: str) -> str | None:
+        return None if pattern.fullmatch(value) else f"{rule_text}; got {value!r}"
+
+    return rule(problem)
+
+
 def _not_bool(value: object) -> object:
     # pydantic's lax mode reads `port: true` as 1; that is a config mistake, not port 1.
     if isinstance(value, bool):
@@ -137,24 +146,9 @@ def ipv4_problem(address: str, rule_text: str = "must be an IPv4 address") -> st
     return None
 
 
-def _timeout_problem(value: str) -> str | None:
-    if _TIMEOUT_RE.fullmatch(value) is None:
-        return f"must be an HAProxy time like '86400s' or '10s' (digits, unit us|ms|s|m|h|d); got {value!r}"
-    return None
-
-
 def _absolute_path_problem(path: str) -> str | None:
     if _ABSOLUTE_PATH_RE.fullmatch(path) is None or any(p in {".", ".."} for p in path.split("/")):
         return f"must be an absolute path of letters, digits, '.', '_', '-' and '/'; got {path!r}"
-    return None
-
-
-def _group_list_problem(groups: str) -> str | None:
-    if _GROUP_LIST_RE.fullmatch(groups) is None:
-        return (
-            "must be a comma-separated list of names (letters, digits, '_', '.', '-'), "
-            f"no spaces; got {groups!r}"
-        )
     return None
 
 
@@ -168,18 +162,6 @@ def pool_name_problem(name: str) -> str | None:
 
 def _at_least_one(count: int) -> str | None:
     return None if count >= 1 else f"must be at least 1; got {count}"
-
-
-def _secret_path_problem(path: str) -> str | None:
-    if _SECRET_PATH_RE.fullmatch(path) is None:
-        return f"must be a DC/OS secret path (letters, digits, '_', '.', '-', '/'); got {path!r}"
-    return None
-
-
-def _secret_file_problem(name: str) -> str | None:
-    if SECRET_FILE.fullmatch(name) is None:
-        return f"must match {SECRET_FILE.pattern} (Edge-LB secret file); got {name!r}"
-    return None
 
 
 def _certificates_problem(certificates: tuple[str, ...]) -> str | None:
@@ -199,13 +181,22 @@ Integer = Annotated[int, BeforeValidator(_not_bool)]
 ClusterName = Annotated[str, rule(cluster_name_problem)]
 Port = Annotated[int, BeforeValidator(_not_bool), rule(port_problem)]
 Count = Annotated[int, BeforeValidator(_not_bool), rule(_at_least_one)]
-HaproxyTime = Annotated[str, rule(_timeout_problem)]
+HaproxyTime = Annotated[
+    str, matches(_TIMEOUT_RE, "must be an HAProxy time like '86400s' or '10s' (digits, unit us|ms|s|m|h|d)")
+]
 AbsolutePath = Annotated[str, rule(_absolute_path_problem)]
 Host = Annotated[str, rule(host_problem)]
 HostPort = Annotated[str, rule(host_port_problem)]
 IPv4 = Annotated[str, rule(ipv4_problem)]
-GroupList = Annotated[str, rule(_group_list_problem)]
+GroupList = Annotated[
+    str,
+    matches(
+        _GROUP_LIST_RE, "must be a comma-separated list of names (letters, digits, '_', '.', '-'), no spaces"
+    ),
+]
 PoolName = Annotated[str, rule(pool_name_problem)]
-SecretPath = Annotated[str, rule(_secret_path_problem)]
-SecretFile = Annotated[str, rule(_secret_file_problem)]
+SecretPath = Annotated[
+    str, matches(_SECRET_PATH_RE, "must be a DC/OS secret path (letters, digits, '_', '.', '-', '/')")
+]
+SecretFile = Annotated[str, matches(SECRET_FILE, f"must match {SECRET_FILE.pattern} (Edge-LB secret file)")]
 Certificates = Annotated[tuple[str, ...], BeforeValidator(_string_list), rule(_certificates_problem)]

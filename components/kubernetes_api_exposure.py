@@ -16,7 +16,7 @@ import pulumi
 
 from .balancers import ExposureModel, balancer_for, validate_exposure
 from .kubeconfig import KubeconfigSettings, render_kubeconfig, tls_note
-from .load_balancer import ChildOptions, LoadBalancer
+from .load_balancer import LoadBalancer
 from .names import exposure_url, flat_name, vip_host
 from .settings import Exposure, ExposureInputError, Spelling, validate_settings
 
@@ -66,6 +66,13 @@ class ExposureInputs:
     exposure: pulumi.Input[Exposure]
     frontend_ca_pem: pulumi.Input[str | None] = None
     kubeconfig_token: pulumi.Input[str | None] = None
+
+    def __post_init__(self) -> None:
+        # `via` picks the child before an Output exposure resolves; a known one must agree with it.
+        if isinstance(self.exposure, Exposure) and self.exposure.via != self.via:
+            raise ValueError(
+                f"ExposureInputs: via {self.via!r} but the exposure is via {self.exposure.via!r}"
+            )
 
 
 EXPOSURE_ARGS: Final = frozenset(ExposureModel.model_fields)
@@ -173,11 +180,11 @@ class KubernetesApiExposure(pulumi.ComponentResource):
         self.child_id = balancer.create_child(
             name,
             exposure.apply(balancer.derive),
-            ChildOptions(
-                adopt=exposure.apply(lambda e: e.adopt),
-                wait_timeout_seconds=exposure.apply(lambda e: e.wait_timeout_seconds),
-                opts=pulumi.ResourceOptions(parent=self),
-            ),
+            {
+                "adopt": exposure.apply(lambda e: e.adopt),
+                "wait_timeout_seconds": exposure.apply(lambda e: e.wait_timeout_seconds),
+                "opts": pulumi.ResourceOptions(parent=self),
+            },
         )
         self.cluster_name = exposure.apply(lambda e: e.cluster_name)
         self.via = pulumi.Output.from_input(balancer.via)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar
 
 import pulumi
 
@@ -30,9 +30,8 @@ class Claim:
     field: str
 
 
-@dataclass(frozen=True)
-class ChildOptions:
-    """The provider resource options the component passes through to its child."""
+class ChildArgs(TypedDict):
+    """What the component passes to its child besides the document (the provider resources' kwargs)."""
 
     adopt: pulumi.Input[bool]
     wait_timeout_seconds: pulumi.Input[float]
@@ -86,7 +85,7 @@ class LoadBalancer(ABC, Generic[S]):
 
     @abstractmethod
     def create_child(
-        self, component_name: str, document: pulumi.Output[dict[str, Any]], options: ChildOptions
+        self, component_name: str, document: pulumi.Output[dict[str, Any]], args: ChildArgs
     ) -> pulumi.Output[str]:
         """Declare the provider resource for `document`; returns the child's id output."""
 

@@ -16,7 +16,7 @@ from pydantic import Field
 from provider import MarathonApp
 
 from .fields import AbsolutePath, GroupList, HaproxyTime, HostPort
-from .load_balancer import ChildOptions, LoadBalancer
+from .load_balancer import ChildArgs, LoadBalancer
 from .names import APISERVER_VIP_PORT, flat_name, vip_host
 from .recipe import RecipeFixes
 from .settings import Exposure, ExposureInputError
@@ -157,16 +157,9 @@ class MarathonLb(LoadBalancer[MarathonLbSettings]):
         return exposure.ssl_cert == DEFAULT_SSL_CERT
 
     def create_child(
-        self, component_name: str, document: pulumi.Output[dict[str, Any]], options: ChildOptions
+        self, component_name: str, document: pulumi.Output[dict[str, Any]], args: ChildArgs
     ) -> pulumi.Output[str]:
-        app = MarathonApp(
-            self.child_name(component_name),
-            definition=document,
-            adopt=options.adopt,
-            wait_timeout_seconds=options.wait_timeout_seconds,
-            opts=options.opts,
-        )
-        return app.app_id
+        return MarathonApp(self.child_name(component_name), definition=document, **args).app_id
 
 
 MARATHON_LB: Final = MarathonLb()

@@ -63,7 +63,13 @@ def test_single_cluster_object_and_token() -> None:
 
 def test_cluster_from_stack_reference() -> None:
     program = parse(
-        clusterFrom={"stack": "org/k8s/dev", "via": "edge-lb", "publicHost": "k8s.example.com", "port": 7443}
+        clusterFrom={
+            "stack": "org/k8s/dev",
+            "via": "edge-lb",
+            "publicHost": "k8s.example.com",
+            "port": 7443,
+            "frontendCaPem": PEM,
+        }
     )
     assert program.named == ()
     source = program.referenced
@@ -71,6 +77,7 @@ def test_cluster_from_stack_reference() -> None:
     assert (source.source.stack, source.source.output) == ("org/k8s/dev", "clusterName")
     assert source.resource_name == "org-k8s-dev"
     assert source.via == "edge-lb"
+    assert source.frontend_ca_pem == PEM
     resolved = source.exposure_for("dev/kubernetes01")
     assert (resolved.cluster_name, resolved.port, resolved.public_host) == (
         "dev/kubernetes01",
@@ -87,8 +94,7 @@ def test_cluster_from_resource_name_and_late_name_errors() -> None:
     with pytest.raises(ConfigError) as caught:
         source.exposure_for("Not_Valid")
     assert (
-        f"{PROJECT}:clusterFrom (output 'name' of stack 'org/k8s/dev').name (cluster 'Not_Valid'): "
-        "must be lowercase"
+        f"{PROJECT}:clusterFrom.output (cluster 'Not_Valid' from stack 'org/k8s/dev'): must be lowercase"
     ) in str(caught.value)
     with pytest.raises(
         ConfigError, match=r"clusterFrom.output: output 'name' of stack 'org/k8s/dev' must be"

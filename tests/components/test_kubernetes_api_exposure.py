@@ -248,6 +248,11 @@ def test_validated_inputs_are_not_checked_again(
     assert [r.typ for r in mocks.children()] == ["pulumi-python:dynamic/dcos:EdgeLBPool"]
 
 
+def test_validated_inputs_must_agree_on_via() -> None:
+    with pytest.raises(ValueError, match="via 'marathon-lb' but the exposure is via 'edge-lb'"):
+        ExposureInputs("marathon-lb", validate_exposure({"cluster_name": "k8s", "via": "edge-lb"}))
+
+
 # --- the Args and the models stay one declaration -------------------------------------------------
 
 

@@ -118,6 +118,9 @@ def test_frontend_ca_reaches_the_kubeconfig() -> None:
 
 def test_cluster_from_name_is_checked_when_the_reference_resolves() -> None:
     with pytest.raises(
-        Exception, match=re.escape("clusterFrom (output 'clusterName' of stack 'org/k8s/dev').name")
+        Exception,
+        match=re.escape(
+            "clusterFrom.output (cluster 'Bad_Name' from stack 'org/k8s/dev'): must be lowercase"
+        ),
     ):
         run_program({"clusterFrom": {"stack": "org/k8s/dev"}}, referenced={"clusterName": "Bad_Name"})
