@@ -1,12 +1,8 @@
 """Pulumi components exposing the Kubernetes API of DC/OS kubernetes-cluster services."""
 
+from .args import KubernetesApiExposureArgs
 from .balancers import BALANCERS, ExposureModel, balancer_for, validate_exposure
-from .kubernetes_api_exposure import (
-    ExposureInputs,
-    KubernetesApiExposure,
-    KubernetesApiExposureArgs,
-    validate_args,
-)
+from .kubernetes_api_exposure import ExposureInputs, KubernetesApiExposure, validate_args
 from .settings import Exposure, ExposureInputError
 
 __all__ = [

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from inspect import isawaitable
-from typing import Any, Final, Required, TypedDict
+from typing import Any, Final
 
 import pulumi
 
+from .args import KubernetesApiExposureArgs
 from .balancers import ExposureModel, balancer_for, validate_exposure
 from .kubeconfig import KubeconfigSettings, render_kubeconfig, tls_note
 from .load_balancer import LoadBalancer
@@ -21,40 +22,6 @@ from .names import exposure_url, flat_name, vip_host
 from .settings import Exposure, ExposureInputError, Spelling, validate_settings
 
 TYPE_TOKEN: Final = "dcos-kubernetes:index:KubernetesApiExposure"  # noqa: S105 (a type token, no credential)
-
-
-class KubernetesApiExposureArgs(TypedDict, total=False):
-    """The fields of `ExposureModel` and `KubeconfigSettings` (a test keeps them equal; their doc
-    strings and defaults are there). Any may be an Output except `via`, which picks the child."""
-
-    cluster_name: Required[pulumi.Input[str]]
-    via: str
-    port: pulumi.Input[int]
-    public_host: pulumi.Input[str]
-    client_timeout: pulumi.Input[str]
-    server_timeout: pulumi.Input[str]
-    tunnel_timeout: pulumi.Input[str]
-    adopt: pulumi.Input[bool]
-    wait_timeout_seconds: pulumi.Input[float]
-    require_service: pulumi.Input[bool]
-    # Marathon-LB
-    haproxy_group: pulumi.Input[str]
-    ssl_cert: pulumi.Input[str]
-    backend_tls: pulumi.Input[str]
-    ca_file: pulumi.Input[str]
-    connect_timeout: pulumi.Input[str]
-    apiserver_address: pulumi.Input[str]
-    # Edge-LB
-    pool_name: pulumi.Input[str]
-    count: pulumi.Input[int]
-    certificates: pulumi.Input[Sequence[pulumi.Input[str]]]
-    certificate_secret: pulumi.Input[str]
-    certificate_secret_file: pulumi.Input[str]
-    stats_port: pulumi.Input[int]
-    stats_bind_address: pulumi.Input[str]
-    # the kubeconfig only
-    frontend_ca_pem: pulumi.Input[str]
-    kubeconfig_token: pulumi.Input[str]
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """The settings every exposure shares, and how any settings model is validated and its errors worded.
 
 One pydantic model declares each option once: its Python name (the component's Args spelling), its
-camelCase alias (the stack config spelling), its type with the rule, its default and its doc string
-(the README's option table is generated from it: `python -m components.docs`). Each load balancer's
-module adds its own options by subclassing `Exposure`; `balancers.ExposureModel` joins them.
+camelCase alias (the stack config spelling), its type with the rule, its default and its doc string.
+The README's option table and the Args TypedDict are generated from it (`python -m components.generate`).
+Each load balancer's module adds its own options by subclassing `Exposure`; `balancers.ExposureModel`
+joins them.
 
 Args are validated strictly (`port="6443"` is a mistake in Python); stack config laxly, because
 `pulumi config set --path ...port 7443` stores the string "7443".
