@@ -49,8 +49,8 @@ class Problem:
 class ExposureInputError(ValueError):
     """Refused exposure settings; `field`/`rule` are the first problem, `problems` all of them."""
 
-    def __init__(self, field: str, rule: str, *more: Problem) -> None:
-        self.problems: tuple[Problem, ...] = (Problem(field, rule), *more)
+    def __init__(self, field: str, rule: str, *more: Problem, unknown: bool = False) -> None:
+        self.problems: tuple[Problem, ...] = (Problem(field, rule, unknown), *more)
         super().__init__("\n".join(f"{p.field}: {p.rule}" for p in self.problems))
         self.field = field
         self.rule = rule
@@ -58,9 +58,7 @@ class ExposureInputError(ValueError):
     @classmethod
     def of(cls, problems: Sequence[Problem]) -> ExposureInputError:
         first, *more = problems
-        error = cls(first.field, first.rule, *more)
-        error.problems = (first, *more)  # keeps `unknown` of the first one too
-        return error
+        return cls(first.field, first.rule, *more, unknown=first.unknown)
 
 
 class Settings(BaseModel):
