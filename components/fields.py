@@ -177,7 +177,6 @@ def _certificates_problem(certificates: tuple[str, ...]) -> str | None:
 
 # --- the types ------------------------------------------------------------------------------------
 
-Integer = Annotated[int, BeforeValidator(_not_bool)]
 ClusterName = Annotated[str, rule(cluster_name_problem)]
 Port = Annotated[int, BeforeValidator(_not_bool), rule(port_problem)]
 Count = Annotated[int, BeforeValidator(_not_bool), rule(_at_least_one)]
