@@ -13,7 +13,7 @@ import pytest
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.settings import get_root_resource
 
-from components import Exposure, ExposureInputError, validate_exposure
+from components import Exposure, ExposureInputError, settings, validate_exposure
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "dcos-kubernetes-api"
@@ -108,6 +108,19 @@ def project_config(values: Mapping[str, object], secrets: Mapping[str, str] | No
 
 def resource_names(monitor: MockMonitor) -> set[str]:
     return {urn.split("::")[-1] for urn in monitor.get_registered_resources()}
+
+
+def count_validations(monkeypatch: pytest.MonkeyPatch) -> list[Mapping[str, object]]:
+    """Record the values of every exposure validation from now on (all go through `balancers`)."""
+    calls: list[Mapping[str, object]] = []
+    original = settings.validate_settings
+
+    def counting(model: Any, values: Mapping[str, object], spelling: Any) -> Any:
+        calls.append(values)
+        return original(model, values, spelling)
+
+    monkeypatch.setattr("components.balancers.validate_settings", counting)
+    return calls
 
 
 def urn_types(monitor: MockMonitor) -> dict[str, str]:

@@ -15,12 +15,11 @@ from components import (
     KubernetesApiExposure,
     KubernetesApiExposureArgs,
     balancer_for,
-    settings,
     validate_exposure,
 )
 from components.kubeconfig import KubeconfigSettings
 from components.kubernetes_api_exposure import TYPE_TOKEN
-from tests.components.helpers import PEM, DcosMocks, run, urn_types
+from tests.components.helpers import PEM, DcosMocks, count_validations, run, urn_types
 
 
 def outputs_of(exposure: KubernetesApiExposure) -> dict[str, pulumi.Output[Any]]:
@@ -204,23 +203,10 @@ def test_require_service_is_resolved_but_not_passed_to_the_child(
     assert default["require_service"] is False
 
 
-def _count_validations(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    calls: list[object] = []
-    original = settings.validate_settings
-
-    def counting(model: Any, values: Any, spelling: Any) -> Any:
-        calls.append(values)
-        return original(model, values, spelling)
-
-    # Every exposure validation goes through this one call in `balancers`.
-    monkeypatch.setattr("components.balancers.validate_settings", counting)
-    return calls
-
-
 def test_plain_args_are_validated_once(
     engine: tuple[DcosMocks, MockMonitor], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = _count_validations(monkeypatch)
+    calls = count_validations(monkeypatch)
     run(lambda: outputs_of(KubernetesApiExposure("k8s", {"cluster_name": "k8s", "public_host": "h"})))
     assert len(calls) == 1
 
@@ -228,7 +214,7 @@ def test_plain_args_are_validated_once(
 def test_output_args_are_validated_once_when_resolved(
     engine: tuple[DcosMocks, MockMonitor], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = _count_validations(monkeypatch)
+    calls = count_validations(monkeypatch)
     args: KubernetesApiExposureArgs = {"cluster_name": pulumi.Output.from_input("k8s"), "port": 7443}
     run(lambda: outputs_of(KubernetesApiExposure("k8s", args)))
     assert calls == [{"cluster_name": "k8s", "port": 7443}]
@@ -239,7 +225,7 @@ def test_validated_inputs_are_not_checked_again(
 ) -> None:
     mocks, _ = engine
     spec = validate_exposure({"cluster_name": "k8s", "via": "edge-lb"})
-    calls = _count_validations(monkeypatch)
+    calls = count_validations(monkeypatch)
     out = run(lambda: outputs_of(KubernetesApiExposure("k8s", ExposureInputs("edge-lb", spec))))
     assert calls == []
     assert out["child_id"] == "edgelb-k8s"

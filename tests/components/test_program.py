@@ -9,8 +9,15 @@ import pulumi
 import pytest
 from pulumi.runtime.mocks import MockMonitor
 
-from components import settings
-from tests.components.helpers import PEM, PROJECT, ROOT, install_mocks, project_config, resource_names
+from tests.components.helpers import (
+    PEM,
+    PROJECT,
+    ROOT,
+    count_validations,
+    install_mocks,
+    project_config,
+    resource_names,
+)
 from tests.components.helpers import run_program as run_file
 
 PROGRAM = ROOT / "__main__.py"
@@ -128,14 +135,6 @@ def test_cluster_from_name_is_checked_when_the_reference_resolves() -> None:
 
 
 def test_each_cluster_is_validated_once_on_its_way_to_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[object] = []
-    original = settings.validate_settings
-
-    def counting(model: Any, values: Any, spelling: Any) -> Any:
-        calls.append(values)
-        return original(model, values, spelling)
-
-    # Every exposure validation goes through this one call in `balancers`.
-    monkeypatch.setattr("components.balancers.validate_settings", counting)
+    calls = count_validations(monkeypatch)
     run_program({"clusters": [{"name": "a"}, {"name": "b", "via": "edge-lb", "port": 6444}]})
-    assert [c["name"] for c in calls if isinstance(c, dict)] == ["a", "b"]
+    assert [c["name"] for c in calls] == ["a", "b"]
