@@ -1,12 +1,21 @@
-"""A kubeconfig for one exposed API server (pure text rendering)."""
+"""A kubeconfig for one exposed API server: the options that only feed it, and its rendering (pure).
+
+The frontend CA and the token are kept out of the exposure settings on purpose: they only feed the
+kubeconfig, and keeping them apart stops a secret from making the app definition or pool secret.
+"""
 
 from __future__ import annotations
 
 import base64
+import re
 import textwrap
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import yaml
+from pydantic import BeforeValidator, Field
+
+from .fields import refuse
+from .settings import Settings
 
 SELF_SIGNED_NOTE: Final = (
     "TLS verification is skipped (insecure-skip-tls-verify: true) because the load balancer presents "
@@ -18,6 +27,47 @@ SYSTEM_TRUST_NOTE: Final = (
     "(config frontendCaPem) if it was signed by a private CA."
 )
 CA_NOTE: Final = "The frontend certificate is verified against the given frontend_ca_pem."
+
+
+PEM_MARKER: Final = "-----BEGIN CERTIFICATE-----"
+_TOKEN_RE: Final = re.compile(r"[A-Za-z0-9._~+/=:-]+")
+
+
+def _pem(value: object) -> object:
+    if not isinstance(value, str) or PEM_MARKER not in value:
+        raise refuse(f"must be PEM text containing {PEM_MARKER!r}")
+    return value
+
+
+def _token(value: object) -> object:
+    # Never echo the value: it is a credential.
+    if not isinstance(value, str) or _TOKEN_RE.fullmatch(value) is None:
+        raise refuse("must be a single token without whitespace or quotes")
+    return value
+
+
+FrontendCaPem = Annotated[str, BeforeValidator(_pem)]
+KubeconfigToken = Annotated[str, BeforeValidator(_token)]
+
+
+class FrontendTrust(Settings):
+    """The per-cluster kubeconfig option of the stack config."""
+
+    frontend_ca_pem: FrontendCaPem | None = Field(
+        None,
+        description="PEM of the CA that signed the frontend certificate: the kubeconfig then verifies it "
+        "instead of skipping verification for a self-signed certificate.",
+    )
+
+
+class KubeconfigSettings(FrontendTrust):
+    """Everything the kubeconfig needs besides the exposure."""
+
+    kubeconfig_token: KubeconfigToken | None = Field(
+        None,
+        description="A Kubernetes bearer token for the kubeconfig's user; it makes the kubeconfig a secret "
+        "output.",
+    )
 
 
 def tls_note(*, self_signed: bool, ca_pem: str | None) -> str:

@@ -1,64 +1,49 @@
-"""`KubernetesApiExposure`: one DC/OS kubernetes-cluster's API server, exposed via Marathon-LB or Edge-LB."""
+"""`KubernetesApiExposure`: one DC/OS kubernetes-cluster's API server, exposed via Marathon-LB or Edge-LB.
+
+Inputs are validated once, where they become known: plain Args before anything registers, Args
+that are Outputs when they resolve, and the program's stack config before the component (it hands
+over `ExposureInputs`, which the component does not check again).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from inspect import isawaitable
-from typing import Any, Final, Required, TypedDict
+from typing import Any, Final
 
 import pulumi
 
-from provider import EdgeLBPool, MarathonApp
-
-from .derivations import edge_lb_pool, frontend_certificate_is_self_signed, marathon_app_definition
-from .kubeconfig import render_kubeconfig, tls_note
+from .args import KubernetesApiExposureArgs
+from .balancers import ExposureModel, balancer_for, validate_exposure
+from .kubeconfig import KubeconfigSettings, render_kubeconfig, tls_note
+from .load_balancer import LoadBalancer
 from .names import exposure_url, flat_name, vip_host
-from .spec import DEFAULT_WAIT_TIMEOUT_SECONDS, SPEC_FIELDS, VIA_MARATHON_LB, ExposureSpec, Via
-from .validation import (
-    ExposureInputError,
-    check_frontend_ca_pem,
-    check_kubeconfig_token,
-    parse_via,
-    validate_exposure,
-)
+from .settings import Exposure, ExposureInputError, Spelling, validate_settings
 
 TYPE_TOKEN: Final = "dcos-kubernetes:index:KubernetesApiExposure"  # noqa: S105 (a type token, no credential)
 
 
-class KubernetesApiExposureArgs(TypedDict, total=False):
-    """Inputs; defaults are those of `ExposureSpec`. `via` must be a plain value (it picks the child)."""
+@dataclass(frozen=True)
+class ExposureInputs:
+    """Validated inputs: the exposure, or an Output of one validated when it resolved, and the
+    checked kubeconfig values. Build them with `validate_args` or from validated stack config."""
 
-    cluster_name: Required[pulumi.Input[str]]
-    via: pulumi.Input[str]
-    port: pulumi.Input[int]
-    # Marathon-LB
-    haproxy_group: pulumi.Input[str]
-    ssl_cert: pulumi.Input[str]
-    backend_tls: pulumi.Input[str]
-    ca_file: pulumi.Input[str]
-    connect_timeout: pulumi.Input[str]
-    client_timeout: pulumi.Input[str]
-    server_timeout: pulumi.Input[str]
-    tunnel_timeout: pulumi.Input[str]
-    # Edge-LB
-    pool_name: pulumi.Input[str]
-    count: pulumi.Input[int]
-    certificates: pulumi.Input[Sequence[pulumi.Input[str]]]
-    certificate_secret: pulumi.Input[str]
-    certificate_secret_file: pulumi.Input[str]
-    stats_port: pulumi.Input[int]
-    stats_bind_address: pulumi.Input[str]
-    # common
-    apiserver_address: pulumi.Input[str]
-    public_host: pulumi.Input[str]
-    frontend_ca_pem: pulumi.Input[str]
-    kubeconfig_token: pulumi.Input[str]
-    adopt: pulumi.Input[bool]
-    wait_timeout_seconds: pulumi.Input[float]
+    via: str
+    exposure: pulumi.Input[Exposure]
+    frontend_ca_pem: pulumi.Input[str | None] = None
+    kubeconfig_token: pulumi.Input[str | None] = None
+
+    def __post_init__(self) -> None:
+        # `via` picks the child before an Output exposure resolves; a known one must agree with it.
+        if isinstance(self.exposure, Exposure) and self.exposure.via != self.via:
+            raise ValueError(
+                f"ExposureInputs: via {self.via!r} but the exposure is via {self.exposure.via!r}"
+            )
 
 
-_KUBECONFIG_FIELDS: Final = frozenset({"frontend_ca_pem", "kubeconfig_token"})
-_CHILD_FIELDS: Final = frozenset({"adopt", "wait_timeout_seconds"})
+EXPOSURE_ARGS: Final = frozenset(ExposureModel.model_fields)
+KUBECONFIG_ARGS: Final = frozenset(KubeconfigSettings.model_fields)
 
 
 def _is_plain(value: object) -> bool:
@@ -71,43 +56,63 @@ def _is_plain(value: object) -> bool:
     return True
 
 
-def _plain_via(args: Mapping[str, object]) -> Via:
-    via = args.get("via")
-    if via is None:
-        return VIA_MARATHON_LB
+def _kubeconfig_value(args: Mapping[str, object], field: str) -> pulumi.Input[str | None]:
+    value = args.get(field)
+    if value is None:
+        return None
+
+    def check(resolved: object) -> str | None:
+        checked: str | None = getattr(
+            validate_settings(KubeconfigSettings, {field: resolved}, Spelling.ARGS), field
+        )
+        return checked
+
+    if _is_plain(value):
+        return check(value)
+    # apply keeps the secret flag: a token Output stays secret.
+    return pulumi.Output.from_input(value).apply(check)
+
+
+def validate_args(args: Mapping[str, object]) -> ExposureInputs:
+    """Check the Args once: now when they are plain, when they resolve when some are Outputs.
+
+    Unknown keys and `via` are refused now in any case: they decide what gets registered.
+    """
+    unknown = sorted(set(args) - EXPOSURE_ARGS - KUBECONFIG_ARGS)
+    if unknown:
+        raise ExposureInputError(unknown[0], "is not a KubernetesApiExposure input")
+    via = args.get("via", ExposureModel.model_fields["via"].default)
     if not _is_plain(via):
         raise ExposureInputError(
             "via", "must be a plain value, not an Output: it decides which child is created"
         )
-    return parse_via(via)
+    balancer_for(via)
+    settings = {k: v for k, v in args.items() if k in EXPOSURE_ARGS}
+    exposure: pulumi.Input[Exposure] = (
+        validate_exposure(settings)
+        if _is_plain(settings)
+        else pulumi.Output.all(**settings).apply(validate_exposure)
+    )
+    return ExposureInputs(
+        via=str(via),
+        exposure=exposure,
+        frontend_ca_pem=_kubeconfig_value(args, "frontend_ca_pem"),
+        kubeconfig_token=_kubeconfig_value(args, "kubeconfig_token"),
+    )
 
 
-def _validate_plain_inputs(args: Mapping[str, object]) -> None:
-    """Fail before anything registers when the inputs are known now; Outputs are checked in `apply`."""
-    unknown = sorted(set(args) - SPEC_FIELDS - _KUBECONFIG_FIELDS - _CHILD_FIELDS)
-    if unknown:
-        raise ExposureInputError(unknown[0], "is not a KubernetesApiExposure input")
-    spec_inputs = {k: v for k, v in args.items() if k in SPEC_FIELDS}
-    if _is_plain(spec_inputs):
-        validate_exposure(spec_inputs)
-    ca_pem, token = args.get("frontend_ca_pem"), args.get("kubeconfig_token")
-    if _is_plain(ca_pem):
-        check_frontend_ca_pem(ca_pem)
-    if _is_plain(token):
-        check_kubeconfig_token(token)
-
-
-def _kubeconfig(spec: ExposureSpec, ca_pem: object, token: object) -> str | None:
-    url = exposure_url(spec)
-    checked_ca, checked_token = check_frontend_ca_pem(ca_pem), check_kubeconfig_token(token)
+def _kubeconfig(
+    balancer: LoadBalancer[Any], exposure: Exposure, ca_pem: str | None, token: str | None
+) -> str | None:
+    url = exposure_url(exposure.public_host, exposure.port)
     if url is None:
         return None
     return render_kubeconfig(
-        name=flat_name(spec.cluster_name),
+        name=flat_name(exposure.cluster_name),
         url=url,
-        self_signed=frontend_certificate_is_self_signed(spec),
-        ca_pem=checked_ca,
-        token=checked_token,
+        self_signed=balancer.self_signed(exposure),
+        ca_pem=ca_pem,
+        token=token,
     )
 
 
@@ -118,57 +123,49 @@ class KubernetesApiExposure(pulumi.ComponentResource):
     via: pulumi.Output[str]
     url: pulumi.Output[str | None]
     vip_host: pulumi.Output[str]
-    app_id: pulumi.Output[str | None]
-    pool_name: pulumi.Output[str | None]
+    # The child's id (`/marathon-lb-...` app id, or pool name) and its export key (`appId`, `poolName`).
+    child_id: pulumi.Output[str]
+    id_output: str
     kubeconfig: pulumi.Output[str | None]
     frontend_self_signed: pulumi.Output[bool]
     tls_note: pulumi.Output[str]
+    # Resolved but not used yet: the provider's service check will read it.
+    require_service: pulumi.Output[bool]
 
     def __init__(
-        self, name: str, args: KubernetesApiExposureArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        args: KubernetesApiExposureArgs | ExposureInputs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        raw: Mapping[str, Any] = args
-        via = _plain_via(raw)
-        _validate_plain_inputs(raw)
+        inputs = args if isinstance(args, ExposureInputs) else validate_args(args)
+        balancer = balancer_for(inputs.via)
         super().__init__(TYPE_TOKEN, name, None, opts)
 
-        spec_inputs = {k: v for k, v in raw.items() if k in SPEC_FIELDS}
-        spec = pulumi.Output.all(**spec_inputs).apply(validate_exposure)
-        child_opts = pulumi.ResourceOptions(parent=self)
-        adopt = args.get("adopt", False)
-        wait = args.get("wait_timeout_seconds", DEFAULT_WAIT_TIMEOUT_SECONDS)
-
-        self.app_id = pulumi.Output.from_input(None)
-        self.pool_name = pulumi.Output.from_input(None)
-        if via == VIA_MARATHON_LB:
-            app = MarathonApp(
-                f"{name}-marathon-app",
-                definition=spec.apply(marathon_app_definition),
-                adopt=adopt,
-                wait_timeout_seconds=wait,
-                opts=child_opts,
-            )
-            self.app_id = app.app_id
-        else:
-            pool = EdgeLBPool(
-                f"{name}-edgelb-pool",
-                pool=spec.apply(edge_lb_pool),
-                adopt=adopt,
-                wait_timeout_seconds=wait,
-                opts=child_opts,
-            )
-            self.pool_name = pool.pool_name
-
-        self.cluster_name = spec.apply(lambda s: s.cluster_name)
-        self.via = pulumi.Output.from_input(via)
-        self.vip_host = spec.apply(lambda s: vip_host(s.cluster_name))
-        self.url = spec.apply(exposure_url)
-        ca_pem = args.get("frontend_ca_pem")
-        token = args.get("kubeconfig_token")
-        kubeconfig = pulumi.Output.all(spec, ca_pem, token).apply(lambda v: _kubeconfig(v[0], v[1], v[2]))
+        exposure = pulumi.Output.from_input(inputs.exposure)
+        self.id_output = balancer.id_output
+        self.child_id = balancer.create_child(
+            name,
+            exposure.apply(balancer.derive),
+            {
+                "adopt": exposure.apply(lambda e: e.adopt),
+                "wait_timeout_seconds": exposure.apply(lambda e: e.wait_timeout_seconds),
+                "opts": pulumi.ResourceOptions(parent=self),
+            },
+        )
+        self.cluster_name = exposure.apply(lambda e: e.cluster_name)
+        self.via = pulumi.Output.from_input(balancer.via)
+        self.vip_host = exposure.apply(lambda e: vip_host(e.cluster_name))
+        self.url = exposure.apply(lambda e: exposure_url(e.public_host, e.port))
+        self.frontend_self_signed = exposure.apply(balancer.self_signed)
+        self.require_service = exposure.apply(lambda e: e.require_service)
+        ca_pem = pulumi.Output.from_input(inputs.frontend_ca_pem)
+        token = inputs.kubeconfig_token
+        kubeconfig = pulumi.Output.all(exposure, ca_pem, token).apply(
+            lambda v: _kubeconfig(balancer, v[0], v[1], v[2])
+        )
         # The token makes the whole kubeconfig a credential.
         self.kubeconfig = pulumi.Output.secret(kubeconfig) if token is not None else kubeconfig
-        self.frontend_self_signed = spec.apply(frontend_certificate_is_self_signed)
         self.tls_note = pulumi.Output.all(self.frontend_self_signed, ca_pem).apply(
             lambda v: tls_note(self_signed=v[0], ca_pem=v[1])
         )
@@ -178,10 +175,10 @@ class KubernetesApiExposure(pulumi.ComponentResource):
                 "via": self.via,
                 "url": self.url,
                 "vip_host": self.vip_host,
-                "app_id": self.app_id,
-                "pool_name": self.pool_name,
+                "child_id": self.child_id,
                 "kubeconfig": self.kubeconfig,
                 "frontend_self_signed": self.frontend_self_signed,
                 "tls_note": self.tls_note,
+                "require_service": self.require_service,
             }
         )

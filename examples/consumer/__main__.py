@@ -5,16 +5,18 @@ Config:
   frontendCaPem   PEM of the CA that signed the load balancer's certificate (optional)
   token           (secret) a Kubernetes bearer token for the kubeconfig's user (optional)
 
-Nothing is printed: the kubeconfig is exported as a secret, whether or not it holds a token.
+Nothing is printed: the kubeconfig is exported as a secret, whether or not it holds a token. It is
+rendered by the producer's own `components.kubeconfig`, so both make the same TLS decision.
 """
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import pulumi
-import yaml
+
+from components.kubeconfig import render_kubeconfig
+from components.names import flat_name
 
 config = pulumi.Config()
 producer = pulumi.StackReference(config.require("exposureStack"))
@@ -22,46 +24,24 @@ frontend_ca_pem = config.get("frontendCaPem")
 token = config.get_secret("token")
 
 
-def build_kubeconfig(
-    url: str | None, cluster_name: str, self_signed: bool, tls_note: str, bearer: str | None
-) -> str | None:
+def build_kubeconfig(values: list[Any]) -> str | None:
+    url, cluster_name, self_signed, bearer = values
     if url is None:
         # The producer has no publicHost: there is no address a client could use.
         return None
-    name = cluster_name.replace("/", "-")
-    cluster: dict[str, Any] = {"server": url}
-    if frontend_ca_pem is not None:
-        cluster["certificate-authority-data"] = base64.b64encode(frontend_ca_pem.encode()).decode()
-        note = "The frontend certificate is verified against frontendCaPem."
-    else:
-        # Same decision as the producer: a self-signed frontend cannot be verified; say so in the file.
-        if self_signed:
-            cluster["insecure-skip-tls-verify"] = True
-        note = tls_note
-    context: dict[str, Any] = {"cluster": name}
-    users: list[dict[str, Any]] = []
-    if bearer is not None:
-        context["user"] = name
-        users.append({"name": name, "user": {"token": bearer}})
-    document = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": name, "cluster": cluster}],
-        "users": users,
-        "contexts": [{"name": name, "context": context}],
-        "current-context": name,
-    }
-    return f"# {note}\n" + yaml.safe_dump(document, sort_keys=False)
+    return render_kubeconfig(
+        name=flat_name(cluster_name), url=url, self_signed=self_signed, ca_pem=frontend_ca_pem, token=bearer
+    )
 
 
-url = producer.require_output("url")
+# A producer without publicHost exports no url (a null output is not stored): not an error here.
+url = producer.get_output("url")
 kubeconfig = pulumi.Output.all(
     url,
     producer.require_output("clusterName"),
     producer.require_output("frontendSelfSigned"),
-    producer.require_output("tlsNote"),
     token,
-).apply(lambda v: build_kubeconfig(v[0], v[1], v[2], v[3], v[4]))
+).apply(build_kubeconfig)
 
 pulumi.export("url", url)
 pulumi.export("vipHost", producer.require_output("vipHost"))

@@ -1,12 +1,14 @@
-"""Shared fixtures for the component tests."""
+"""Fixtures of the component tests (plain helpers are in helpers.py)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import pytest
+from pulumi.runtime.mocks import MockMonitor
 
-# The `pytest` entry point does not put the project root on sys.path; the program imports
-# `components` and `provider` as top-level packages, so the tests do too.
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from tests.components.helpers import DcosMocks, install_mocks
+
+
+@pytest.fixture
+def engine() -> tuple[DcosMocks, MockMonitor]:
+    """Pulumi mocks answering like the dynamic providers; a StackReference has no outputs."""
+    return install_mocks()

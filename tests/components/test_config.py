@@ -1,33 +1,30 @@
-"""Parsing and checking the program's stack configuration."""
+"""Reading the program's stack configuration: one check, every mistake named by its config path."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from components.config import (
-    ConfigError,
-    ProgramConfig,
-    check_exposures,
-    config_key,
-    parse_program_config,
-)
+from components.config import ConfigError, ProgramConfig, parse_program_config
+from tests.components.helpers import PEM, PROJECT, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-PROJECT = "dcos-kubernetes-api"
+HEADER = f"invalid stack configuration for project {PROJECT!r}:"
 
 
-def parse(**raw: object) -> ProgramConfig:
-    return parse_program_config(raw)
+def parse(token: object = None, **raw: object) -> ProgramConfig:
+    return parse_program_config(raw, token=token)
 
 
-def config_error(**raw: object) -> str:
+def config_error(token: object = None, **raw: object) -> list[str]:
+    """The message's lines, without the header and the project prefix."""
     with pytest.raises(ConfigError) as caught:
-        check_exposures(parse(**raw))
-    return str(caught.value)
+        parse(token, **raw)
+    header, *lines = str(caught.value).split("\n")
+    assert header == HEADER
+    assert all(line.startswith(f"  {PROJECT}:") for line in lines), lines
+    return [line.removeprefix(f"  {PROJECT}:") for line in lines]
 
 
 def test_clusters_list_with_camel_case_keys() -> None:
@@ -38,108 +35,172 @@ def test_clusters_list_with_camel_case_keys() -> None:
                 "via": "marathon-lb",
                 "publicHost": "127.0.0.1",
                 "backendTls": "verify",
+                "frontendCaPem": PEM,
             },
             {"name": "prod/k8s", "via": "edge-lb", "port": "7443", "statsBindAddress": "0.0.0.0", "count": 2},
         ]
     )
-    (path0, first), (path1, second) = program.named_clusters()
-    assert (path0, path1) == ("clusters[0]", "clusters[1]")
-    assert first.public_host == "127.0.0.1"
-    assert second.port == 7443  # numeric strings from `pulumi config set --path` are accepted
-    specs = check_exposures(program)
-    assert [s.cluster_name for s in specs] == ["dev/kubernetes01", "prod/k8s"]
-    assert specs[0].backend_tls == "verify"
-    assert specs[1].stats_bind_address == "0.0.0.0"
+    first, second = program.named
+    assert (first.path, second.path) == ("clusters[0]", "clusters[1]")
+    assert (first.resource_name, second.resource_name) == ("dev-kubernetes01", "prod-k8s")
+    assert first.exposure.public_host == "127.0.0.1"
+    assert first.frontend_ca_pem == PEM
+    assert second.frontend_ca_pem is None
+    assert second.exposure.port == 7443  # numeric strings from `pulumi config set --path` are accepted
+    assert second.exposure.via == "edge-lb"
+    assert program.referenced is None
+    assert program.kubeconfig_token is None
 
 
-def test_single_cluster_object() -> None:
-    program = parse(cluster={"name": "kubernetes-cluster"})
-    assert program.named_clusters()[0][0] == "cluster"
-    assert check_exposures(program)[0].via == "marathon-lb"
+def test_single_cluster_object_and_token() -> None:
+    program = parse(token="abc.def", cluster={"name": "kubernetes-cluster", "adopt": True})
+    (only,) = program.named
+    assert only.path == "cluster"
+    assert only.exposure.via == "marathon-lb"
+    assert only.exposure.adopt is True
+    assert program.kubeconfig_token == "abc.def"
 
 
 def test_cluster_from_stack_reference() -> None:
-    program = parse(clusterFrom={"stack": "org/k8s/dev", "via": "edge-lb", "publicHost": "k8s.example.com"})
-    source = program.cluster_from
+    program = parse(
+        clusterFrom={
+            "stack": "org/k8s/dev",
+            "via": "edge-lb",
+            "publicHost": "k8s.example.com",
+            "port": 7443,
+            "frontendCaPem": PEM,
+        }
+    )
+    assert program.named == ()
+    source = program.referenced
     assert source is not None
-    assert source.output == "clusterName"
-    assert source.component_name() == "org-k8s-dev"
-    assert program.named_clusters() == []
-    assert check_exposures(program) == []
-    args = source.to_args("dev/kubernetes01")
-    # Only exposure settings become Args: stack/output/resourceName stay behind.
-    assert args == {"cluster_name": "dev/kubernetes01", "via": "edge-lb", "public_host": "k8s.example.com"}
+    assert (source.source.stack, source.source.output) == ("org/k8s/dev", "clusterName")
+    assert source.resource_name == "org-k8s-dev"
+    assert source.via == "edge-lb"
+    assert source.frontend_ca_pem == PEM
+    resolved = source.exposure_for("dev/kubernetes01")
+    assert (resolved.cluster_name, resolved.port, resolved.public_host) == (
+        "dev/kubernetes01",
+        7443,
+        "k8s.example.com",
+    )
 
 
-def test_to_args_leaves_absent_keys_to_component_defaults() -> None:
-    program = parse(cluster={"name": "k8s", "adopt": True, "waitTimeoutSeconds": 60, "frontendCaPem": "x"})
-    assert program.cluster is not None
-    assert program.cluster.to_args("k8s") == {
-        "cluster_name": "k8s",
-        "adopt": True,
-        "wait_timeout_seconds": 60.0,
-        "frontend_ca_pem": "x",
-    }
+def test_cluster_from_resource_name_and_late_name_errors() -> None:
+    program = parse(clusterFrom={"stack": "org/k8s/dev", "output": "name", "resourceName": "mine"})
+    source = program.referenced
+    assert source is not None
+    assert source.resource_name == "mine"
+    with pytest.raises(ConfigError) as caught:
+        source.exposure_for("Not_Valid")
+    assert (
+        f"{PROJECT}:clusterFrom.output (cluster 'Not_Valid' from stack 'org/k8s/dev'): must be lowercase"
+    ) in str(caught.value)
+    with pytest.raises(
+        ConfigError, match=r"clusterFrom.output: output 'name' of stack 'org/k8s/dev' must be"
+    ):
+        source.exposure_for(42)
 
 
 @pytest.mark.parametrize(
-    ("raw", "fragment"),
+    ("raw", "line"),
     [
-        ({}, "set exactly one of clusters, cluster, clusterFrom (found: none)"),
+        ({}, "(config): set exactly one of clusters, cluster, clusterFrom (found: none)"),
         (
             {"cluster": {"name": "a"}, "clusters": [{"name": "b"}]},
-            "set exactly one of clusters, cluster, clusterFrom (found: clusters, cluster)",
+            "(config): set exactly one of clusters, cluster, clusterFrom (found: clusters, cluster)",
         ),
-        ({"clusters": []}, f"{PROJECT}:clusters: List should have at least 1 item"),
-        ({"clusters": [{"via": "edge-lb"}]}, f"{PROJECT}:clusters[0].name: Field required"),
-        ({"clusters": [{"name": "a", "via": "haproxy"}]}, f"{PROJECT}:clusters[0].via: Input should be"),
+        ({"clusters": []}, "clusters: List should have at least 1 item after validation, not 0"),
+        ({"clusters": ["a"]}, "clusters[0]: must be an object of settings; got str 'a'"),
+        ({"clusterz": []}, "clusterz: is not a known option (did you mean 'cluster'?)"),
+        ({"clusters": [{"via": "edge-lb"}]}, "clusters[0].name: is required"),
+        (
+            {"clusters": [{"name": "a", "via": "haproxy"}]},
+            "clusters[0].via (cluster 'a'): must be one of marathon-lb, edge-lb; got 'haproxy'",
+        ),
         (
             {"cluster": {"name": "a", "port": True}},
-            f"{PROJECT}:cluster.port: Value error, must be an integer",
+            "cluster.port (cluster 'a'): must be an integer; got bool True",
         ),
-        ({"cluster": {"name": "a", "port": "x"}}, f"{PROJECT}:cluster.port: Input should be a valid integer"),
-        ({"cluster": {"name": "a", "public_host": "h"}}, f"{PROJECT}:cluster.public_host: Extra inputs"),
+        (
+            {"cluster": {"name": "a", "port": "x"}},
+            "cluster.port (cluster 'a'): must be an integer; got str 'x'",
+        ),
+        (
+            {"cluster": {"name": "a", "public_host": "h"}},
+            "cluster.public_host (cluster 'a'): is not a known option (did you mean 'publicHost'?)",
+        ),
+        # The token is a separate secret key, never part of a plain cluster object.
         (
             {"cluster": {"name": "a", "kubeconfigToken": "t"}},
-            f"{PROJECT}:cluster.kubeconfigToken: Extra inputs",
+            "cluster.kubeconfigToken (cluster 'a'): is not a known",
         ),
         (
             {"cluster": {"name": "a", "waitTimeoutSeconds": 0}},
-            "cluster.waitTimeoutSeconds: Input should be greater",
+            "cluster.waitTimeoutSeconds (cluster 'a'): must be greater than 0; got 0",
         ),
-        ({"clusterFrom": {"output": "name"}}, f"{PROJECT}:clusterFrom.stack: Field required"),
-        ({"clusterFrom": {"stack": ""}}, f"{PROJECT}:clusterFrom.stack: String should have at least 1"),
-        ({"clusterz": []}, f"{PROJECT}:clusterz: Extra inputs are not permitted"),
+        (
+            {"cluster": {"name": "a", "frontendCaPem": "nope"}},
+            "cluster.frontendCaPem (cluster 'a'): must be PEM text containing '-----BEGIN CERTIFICATE-----'",
+        ),
+        ({"clusterFrom": {"output": "name"}}, "clusterFrom.stack: is required"),
+        ({"clusterFrom": {"stack": ""}}, "clusterFrom.stack: String should have at least 1 character"),
+        (
+            {"clusterFrom": {"stack": "s", "name": "a"}},
+            "clusterFrom.name: is not allowed: the cluster name is the referenced stack's output",
+        ),
+        (
+            {"clusterFrom": {"stack": "s", "statsPort": 0}},
+            "clusterFrom.statsPort: must be a port in 1..65535; got 0",
+        ),
     ],
 )
-def test_shape_errors_name_the_config_path(raw: dict[str, Any], fragment: str) -> None:
-    with pytest.raises(ConfigError) as caught:
-        parse_program_config(raw)
-    assert fragment in str(caught.value), str(caught.value)
-    assert str(caught.value).startswith(f"invalid stack configuration for project {PROJECT!r}")
-
-
-def test_unset_keys_are_ignored() -> None:
-    assert parse(clusters=None, cluster={"name": "a"}, clusterFrom=None).cluster is not None
+def test_mistakes_name_the_config_path(raw: dict[str, Any], line: str) -> None:
+    lines = config_error(**raw)
+    assert any(got.startswith(line) for got in lines), lines
 
 
 def test_rule_errors_name_entry_cluster_and_camel_case_key() -> None:
-    message = config_error(clusters=[{"name": "ok"}, {"name": "b", "via": "edge-lb", "statsPort": 6443}])
-    assert message == f"{PROJECT}:clusters[1].statsPort (cluster 'b'): must differ from port: both are 6443"
-    message = config_error(cluster={"name": "Dev"})
-    assert message.startswith(f"{PROJECT}:cluster.name (cluster 'Dev'): must be lowercase")
+    lines = config_error(clusters=[{"name": "ok"}, {"name": "b", "via": "edge-lb", "statsPort": 6443}])
+    assert lines == ["clusters[1].statsPort (cluster 'b'): must differ from port: both are 6443"]
+    lines = config_error(cluster={"name": "Dev"})
+    assert lines[0].startswith("cluster.name (cluster 'Dev'): must be lowercase")
 
 
-def test_list_errors_are_reported() -> None:
-    message = config_error(clusters=[{"name": "dev/k8s"}, {"name": "devk8s", "port": 6444}])
-    assert message.startswith(f"{PROJECT}:clusters: name: apiserver VIP")
-    message = config_error(clusters=[{"name": "a"}, {"name": "b"}])
-    assert "public port '6443' is used by both 'a' (port) and 'b' (port)" in message
+def test_every_mistake_is_reported_at_once() -> None:
+    lines = config_error(
+        token="a b",
+        clusters=[{"name": "a", "port": 0}, {"name": "b", "sslCert": "x", "frontendCaPem": 1}],
+    )
+    assert [line.split(":", 1)[0] for line in lines] == [
+        "clusters[0].port (cluster 'a')",
+        "clusters[1].sslCert (cluster 'b')",
+        "clusters[1].frontendCaPem (cluster 'b')",
+        "kubeconfigToken",
+    ]
 
 
-def test_config_key_spelling() -> None:
-    assert config_key("cluster_name") == "name"
-    assert config_key("stats_bind_address") == "statsBindAddress"
+def test_a_bad_token_is_named_but_never_echoed() -> None:
+    lines = config_error(token="secret value", cluster={"name": "a"})
+    assert lines == ["kubeconfigToken: must be a single token without whitespace or quotes"]
+
+
+def test_stack_wide_clashes_name_both_paths() -> None:
+    lines = config_error(clusters=[{"name": "dev/k8s"}, {"name": "devk8s", "port": 6444}])
+    assert lines == [
+        "clusters[1].name (cluster 'devk8s'): apiserver VIP 'apiserver.devk8s.l4lb.thisdcos.directory' "
+        "is also used by cluster 'dev/k8s' (clusters[0].name)"
+    ]
+    lines = config_error(
+        clusters=[{"name": "a", "port": 6090}, {"name": "b", "via": "edge-lb", "port": 6444}]
+    )
+    assert lines == [
+        "clusters[1].statsPort (cluster 'b'): public port '6090' is also used by cluster 'a' (clusters[0].port)"
+    ]
+
+
+def test_unset_keys_are_ignored() -> None:
+    assert parse(clusters=None, cluster={"name": "a"}, clusterFrom=None).named[0].path == "cluster"
 
 
 @pytest.mark.parametrize("stack", ["local", "dev", "prod"])
@@ -147,9 +208,9 @@ def test_committed_stack_files_are_valid(stack: str) -> None:
     document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
     values = document["config"]
     raw = {key.split(":", 1)[1]: value for key, value in values.items() if key.startswith(f"{PROJECT}:")}
-    specs = check_exposures(parse_program_config(raw))
-    assert specs
+    program = parse_program_config(raw)
+    assert program.named
     expected_via = {"local": "marathon-lb", "dev": "marathon-lb", "prod": "edge-lb"}[stack]
-    assert {s.via for s in specs} == {expected_via}
+    assert {c.exposure.via for c in program.named} == {expected_via}
     # Connection settings belong to the provider's namespace, never to ours.
     assert all(key.split(":", 1)[0] in {PROJECT, "dcos"} for key in values)

@@ -1,4 +1,4 @@
-"""The seed's three documents (tests/seed/*.json), against what we emit.
+"""The seed's three documents (tests/seed/*.json), against what the load balancer modules emit.
 
 (i)  `seed_compatible=True` reproduces each document exactly.
 (ii) With the defaults, every field and value of the seed is present and equal, except the named
@@ -8,26 +8,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
-from components.derivations import edge_lb_pool, marathon_app_definition
-from components.spec import ExposureSpec
-from components.validation import validate_exposure
-from tests.seed_documents import SEED_DIR
-
-GOLDEN = SEED_DIR
+from components import balancer_for, validate_exposure
+from tests.seed_documents import seed_document
 
 SEED_MLB_NONE = {"cluster_name": "kubernetes-cluster", "via": "marathon-lb", "backend_tls": "none"}
 SEED_MLB_VERIFY = {"cluster_name": "kubernetes-cluster", "via": "marathon-lb", "backend_tls": "verify"}
 SEED_EDGE_LB = {"cluster_name": "kubernetes-cluster", "via": "edge-lb"}
 
-CASES: list[tuple[str, Mapping[str, object], Callable[..., dict[str, Any]]]] = [
-    ("marathon-lb-verify-none.json", SEED_MLB_NONE, marathon_app_definition),
-    ("marathon-lb-verify-required.json", SEED_MLB_VERIFY, marathon_app_definition),
-    ("edge-lb-pool.json", SEED_EDGE_LB, edge_lb_pool),
+CASES: list[tuple[str, Mapping[str, object]]] = [
+    ("marathon-lb-verify-none", SEED_MLB_NONE),
+    ("marathon-lb-verify-required", SEED_MLB_VERIFY),
+    ("edge-lb-pool", SEED_EDGE_LB),
 ]
 
 LABELS = "/labels"
@@ -47,12 +43,12 @@ EDGE_LB_DIFFERENCES = {
 
 
 def golden(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((GOLDEN / name).read_text())
-    return loaded
+    return seed_document(name)
 
 
-def seed_spec(values: Mapping[str, object]) -> ExposureSpec:
-    return validate_exposure(values)
+def emitted(values: Mapping[str, object], *, seed_compatible: bool = False) -> dict[str, Any]:
+    spec = validate_exposure(values)
+    return balancer_for(spec.via).derive(spec, seed_compatible=seed_compatible)
 
 
 def flatten(value: object, path: str = "") -> Mapping[str, object]:
@@ -74,29 +70,25 @@ def differing_paths(seed: dict[str, Any], emitted: dict[str, Any]) -> set[str]:
     return changed | {next((k for k in known if p == k or p.startswith(k + "/")), p) for p in added}
 
 
-@pytest.mark.parametrize(("golden_name", "values", "derive"), CASES, ids=[c[0] for c in CASES])
-def test_seed_compatible_reproduces_seed_exactly(
-    golden_name: str, values: Mapping[str, object], derive: Callable[..., dict[str, Any]]
-) -> None:
-    emitted = derive(seed_spec(values), seed_compatible=True)
-    assert emitted == golden(golden_name)
+@pytest.mark.parametrize(("golden_name", "values"), CASES, ids=[c[0] for c in CASES])
+def test_seed_compatible_reproduces_seed_exactly(golden_name: str, values: Mapping[str, object]) -> None:
+    document = emitted(values, seed_compatible=True)
+    assert document == golden(golden_name)
     # Byte-for-byte as JSON too (same key order as the seed).
-    assert json.dumps(emitted, indent=2) == json.dumps(golden(golden_name), indent=2)
+    assert json.dumps(document, indent=2) == json.dumps(golden(golden_name), indent=2)
 
 
-@pytest.mark.parametrize(("golden_name", "values", "derive"), CASES, ids=[c[0] for c in CASES])
-def test_defaults_differ_from_seed_only_where_named(
-    golden_name: str, values: Mapping[str, object], derive: Callable[..., dict[str, Any]]
-) -> None:
-    expected = EDGE_LB_DIFFERENCES if derive is edge_lb_pool else MARATHON_LB_DIFFERENCES
-    assert differing_paths(golden(golden_name), derive(seed_spec(values))) == set(expected)
+@pytest.mark.parametrize(("golden_name", "values"), CASES, ids=[c[0] for c in CASES])
+def test_defaults_differ_from_seed_only_where_named(golden_name: str, values: Mapping[str, object]) -> None:
+    expected = EDGE_LB_DIFFERENCES if values["via"] == "edge-lb" else MARATHON_LB_DIFFERENCES
+    assert differing_paths(golden(golden_name), emitted(values)) == set(expected)
 
 
 # --- one test per difference ------------------------------------------------------------------------
 
 
 def mlb_default(values: Mapping[str, object] = SEED_MLB_NONE) -> dict[str, Any]:
-    return marathon_app_definition(seed_spec(values))
+    return emitted(values)
 
 
 def server_options_lines(values: Mapping[str, object] = SEED_MLB_NONE) -> list[str]:
@@ -105,9 +97,7 @@ def server_options_lines(values: Mapping[str, object] = SEED_MLB_NONE) -> list[s
 
 
 def test_defect_a_backend_timeout_client_moved_to_frontend_head() -> None:
-    seed_lines = golden("marathon-lb-verify-none.json")["labels"][
-        "HAPROXY_0_BACKEND_SERVER_OPTIONS"
-    ].splitlines()
+    seed_lines = golden("marathon-lb-verify-none")["labels"]["HAPROXY_0_BACKEND_SERVER_OPTIONS"].splitlines()
     assert "  timeout client 86400s" in seed_lines
     assert "  timeout client 86400s" not in server_options_lines()
     head = mlb_default()["labels"]["HAPROXY_0_FRONTEND_HEAD"]
@@ -118,7 +108,7 @@ def test_defect_a_backend_timeout_client_moved_to_frontend_head() -> None:
 
 
 def test_defect_b_http_mode_replaced_by_tcp() -> None:
-    assert golden("marathon-lb-verify-none.json")["labels"]["HAPROXY_0_MODE"] == "http"
+    assert golden("marathon-lb-verify-none")["labels"]["HAPROXY_0_MODE"] == "http"
     assert mlb_default()["labels"]["HAPROXY_0_MODE"] == "tcp"
     # TLS is still terminated at the bind and re-encrypted to the apiserver.
     assert mlb_default()["labels"]["HAPROXY_0_SSL_CERT"] == "/etc/ssl/cert.pem"
@@ -134,14 +124,14 @@ def test_defect_c_server_name_is_per_task_placeholder() -> None:
         assert tls in server
     assert (
         " server kubernetescluster "
-        in golden("marathon-lb-verify-none.json")["labels"]["HAPROXY_0_BACKEND_SERVER_OPTIONS"]
+        in golden("marathon-lb-verify-none")["labels"]["HAPROXY_0_BACKEND_SERVER_OPTIONS"]
     )
 
 
 def test_defect_c_keeps_the_default_upgrade_strategy_for_a_restart_without_a_gap() -> None:
     # Two tasks during a restart are fine once server names are unique; killing first would leave
     # Marathon-LB without a running task and drop the frontend for the restart's duration.
-    assert "upgradeStrategy" not in golden("marathon-lb-verify-none.json")
+    assert "upgradeStrategy" not in golden("marathon-lb-verify-none")
     assert "upgradeStrategy" not in mlb_default()
     assert mlb_default()["instances"] == 1
 
@@ -153,18 +143,18 @@ def test_verify_variant_keeps_seed_ca_file() -> None:
 
 
 def test_defect_e_stats_bound_to_localhost() -> None:
-    assert "bindAddress" not in golden("edge-lb-pool.json")["haproxy"]["stats"]
-    assert edge_lb_pool(seed_spec(SEED_EDGE_LB))["haproxy"]["stats"] == {
+    assert "bindAddress" not in golden("edge-lb-pool")["haproxy"]["stats"]
+    assert emitted(SEED_EDGE_LB)["haproxy"]["stats"] == {
         "bindPort": 6090,
         "bindAddress": "127.0.0.1",
     }
 
 
 def test_defect_e_frontend_timeout_client() -> None:
-    frontend = edge_lb_pool(seed_spec(SEED_EDGE_LB))["haproxy"]["frontends"][0]
+    frontend = emitted(SEED_EDGE_LB)["haproxy"]["frontends"][0]
     assert frontend["miscStrs"] == ["timeout client 86400s"]
 
 
 def test_defect_e_backend_timeout_server_and_tunnel() -> None:
-    backend = edge_lb_pool(seed_spec(SEED_EDGE_LB))["haproxy"]["backends"][0]
+    backend = emitted(SEED_EDGE_LB)["haproxy"]["backends"][0]
     assert backend["miscStrs"] == ["timeout server 86400s", "timeout tunnel 86400s"]

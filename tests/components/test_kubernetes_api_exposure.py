@@ -2,61 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.mocks import MockMonitor
 
-from components import ExposureInputError, KubernetesApiExposure, KubernetesApiExposureArgs
-from components.derivations import edge_lb_pool, marathon_app_definition
+from components import (
+    ExposureInputError,
+    ExposureInputs,
+    ExposureModel,
+    KubernetesApiExposure,
+    KubernetesApiExposureArgs,
+    balancer_for,
+    validate_exposure,
+)
+from components.kubeconfig import KubeconfigSettings
 from components.kubernetes_api_exposure import TYPE_TOKEN
-from components.validation import validate_exposure
-
-PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
-
-
-class DcosMocks(Mocks):
-    """Answers like the dynamic providers would after a create."""
-
-    def __init__(self) -> None:
-        self.registered: list[MockResourceArgs] = []
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        self.registered.append(args)
-        state = {k: v for k, v in args.inputs.items() if k != "__provider"}
-        if args.typ.endswith(":MarathonApp"):
-            app_id = state["definition"]["id"]
-            return app_id, {**state, "app_id": app_id, "version": "2024-01-01T00:00:00Z", "deployment_id": ""}
-        if args.typ.endswith(":EdgeLBPool"):
-            name = state["pool"]["name"]
-            return name, {**state, "pool_name": name, "state": "RUNNING", "last_change": ""}
-        return None, {}
-
-    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
-
-
-@pytest.fixture
-def engine() -> tuple[DcosMocks, MockMonitor]:
-    mocks = DcosMocks()
-    monitor = MockMonitor(mocks)
-    pulumi.runtime.set_mocks(
-        mocks, project="dcos-kubernetes-api", stack="test", preview=False, monitor=monitor
-    )
-    return mocks, monitor
-
-
-def run(program: Callable[[], Mapping[str, pulumi.Output[Any]]]) -> dict[str, Any]:
-    """Run `program` under the mocks and return its outputs, resolved."""
-    resolved: dict[str, Any] = {}
-
-    def body() -> pulumi.Output[None]:
-        return pulumi.Output.all(**program()).apply(resolved.update)
-
-    pulumi.runtime.test(body)()  # type: ignore[no-untyped-call]
-    return resolved
+from tests.components.helpers import PEM, DcosMocks, count_validations, run, urn_types
 
 
 def outputs_of(exposure: KubernetesApiExposure) -> dict[str, pulumi.Output[Any]]:
@@ -65,18 +28,13 @@ def outputs_of(exposure: KubernetesApiExposure) -> dict[str, pulumi.Output[Any]]
         "via": exposure.via,
         "url": exposure.url,
         "vip_host": exposure.vip_host,
-        "app_id": exposure.app_id,
-        "pool_name": exposure.pool_name,
+        "child_id": exposure.child_id,
         "kubeconfig": exposure.kubeconfig,
         "kubeconfig_is_secret": pulumi.Output.from_input(exposure.kubeconfig.is_secret()),
         "frontend_self_signed": exposure.frontend_self_signed,
         "tls_note": exposure.tls_note,
+        "require_service": exposure.require_service,
     }
-
-
-def urn_types(monitor: MockMonitor) -> dict[str, str]:
-    """resource name → `<parent type>$<type>` from its URN (the mock monitor keeps one parent level)."""
-    return {urn.split("::")[-1]: urn.split("::")[2] for urn in monitor.get_registered_resources()}
 
 
 def test_marathon_lb_child_names_parent_and_outputs(engine: tuple[DcosMocks, MockMonitor]) -> None:
@@ -94,14 +52,13 @@ def test_marathon_lb_child_names_parent_and_outputs(engine: tuple[DcosMocks, Moc
         "kubernetes-cluster": f"pulumi:pulumi:Stack${TYPE_TOKEN}",
         "kubernetes-cluster-marathon-app": f"{TYPE_TOKEN}$pulumi-python:dynamic/dcos:MarathonApp",
     }
-    app = next(r for r in mocks.registered if r.custom)
-    assert app.inputs["definition"] == marathon_app_definition(
+    (app,) = mocks.children()
+    assert app.inputs["definition"] == balancer_for("marathon-lb").derive(
         validate_exposure({"cluster_name": "kubernetes-cluster"})
     )
     assert app.inputs["adopt"] is True
     assert app.inputs["wait_timeout_seconds"] == 60
-    assert out["app_id"] == "/marathon-lb-kubernetes-cluster"
-    assert out["pool_name"] is None
+    assert out["child_id"] == "/marathon-lb-kubernetes-cluster"
     assert out["via"] == "marathon-lb"
     assert out["cluster_name"] == "kubernetes-cluster"
     assert out["url"] == "https://127.0.0.1:6443"
@@ -122,15 +79,14 @@ def test_edge_lb_child(engine: tuple[DcosMocks, MockMonitor]) -> None:
         "dev-kubernetes01": f"pulumi:pulumi:Stack${TYPE_TOKEN}",
         "dev-kubernetes01-edgelb-pool": f"{TYPE_TOKEN}$pulumi-python:dynamic/dcos:EdgeLBPool",
     }
-    pool = next(r for r in mocks.registered if r.custom)
-    expected = edge_lb_pool(
+    (pool,) = mocks.children()
+    expected = balancer_for("edge-lb").derive(
         validate_exposure({"cluster_name": "dev/kubernetes01", "via": "edge-lb", "port": 7443})
     )
     assert pool.inputs["pool"] == expected
     assert pool.inputs["adopt"] is False
     assert pool.inputs["wait_timeout_seconds"] == 300
-    assert out["pool_name"] == "edgelb-dev-kubernetes01"
-    assert out["app_id"] is None
+    assert out["child_id"] == "edgelb-dev-kubernetes01"
     assert out["via"] == "edge-lb"
     assert out["vip_host"] == "apiserver.devkubernetes01.l4lb.thisdcos.directory"
     # No public host: no URL a client could use, hence no kubeconfig.
@@ -174,8 +130,8 @@ def test_output_inputs_are_validated_and_used(engine: tuple[DcosMocks, MockMonit
         "port": pulumi.Output.from_input(7443),
     }
     out = run(lambda: outputs_of(KubernetesApiExposure("dev", args)))
-    assert out["app_id"] == "/marathon-lb-dev-kubernetes01"
-    app = next(r for r in mocks.registered if r.custom)
+    assert out["child_id"] == "/marathon-lb-dev-kubernetes01"
+    (app,) = mocks.children()
     assert app.inputs["definition"]["labels"]["HAPROXY_0_PORT"] == "7443"
 
 
@@ -218,3 +174,81 @@ def test_bad_output_input_fails_inside_apply(engine: tuple[DcosMocks, MockMonito
         run(lambda: {"vip_host": KubernetesApiExposure("late", args).vip_host})
     # The child was declared, but its definition never resolved: nothing reached the provider.
     assert all(not r.custom for r in mocks.registered)
+
+
+def test_a_secret_frontend_ca_does_not_make_the_child_secret(engine: tuple[DcosMocks, MockMonitor]) -> None:
+    mocks, _ = engine
+    args: KubernetesApiExposureArgs = {
+        "cluster_name": "k8s",
+        "public_host": "127.0.0.1",
+        "frontend_ca_pem": pulumi.Output.secret(PEM),
+    }
+    out = run(lambda: {**outputs_of(KubernetesApiExposure("k8s", args))})
+    assert "certificate-authority-data" in out["kubeconfig"]
+    (app,) = mocks.children()
+    assert isinstance(app.inputs["definition"], dict)  # a secret would arrive wrapped
+    assert app.inputs["definition"]["id"] == "/marathon-lb-k8s"
+
+
+def test_require_service_is_resolved_but_not_passed_to_the_child(
+    engine: tuple[DcosMocks, MockMonitor],
+) -> None:
+    mocks, _ = engine
+    args: KubernetesApiExposureArgs = {"cluster_name": "k8s", "require_service": True}
+    out = run(lambda: outputs_of(KubernetesApiExposure("k8s", args)))
+    assert out["require_service"] is True
+    (app,) = mocks.children()
+    assert "require_service" not in app.inputs
+    default = run(lambda: outputs_of(KubernetesApiExposure("k9s", {"cluster_name": "k9s"})))
+    assert default["require_service"] is False
+
+
+def test_plain_args_are_validated_once(
+    engine: tuple[DcosMocks, MockMonitor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = count_validations(monkeypatch)
+    run(lambda: outputs_of(KubernetesApiExposure("k8s", {"cluster_name": "k8s", "public_host": "h"})))
+    assert len(calls) == 1
+
+
+def test_output_args_are_validated_once_when_resolved(
+    engine: tuple[DcosMocks, MockMonitor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = count_validations(monkeypatch)
+    args: KubernetesApiExposureArgs = {"cluster_name": pulumi.Output.from_input("k8s"), "port": 7443}
+    run(lambda: outputs_of(KubernetesApiExposure("k8s", args)))
+    assert calls == [{"cluster_name": "k8s", "port": 7443}]
+
+
+def test_validated_inputs_are_not_checked_again(
+    engine: tuple[DcosMocks, MockMonitor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mocks, _ = engine
+    spec = validate_exposure({"cluster_name": "k8s", "via": "edge-lb"})
+    calls = count_validations(monkeypatch)
+    out = run(lambda: outputs_of(KubernetesApiExposure("k8s", ExposureInputs("edge-lb", spec))))
+    assert calls == []
+    assert out["child_id"] == "edgelb-k8s"
+    assert [r.typ for r in mocks.children()] == ["pulumi-python:dynamic/dcos:EdgeLBPool"]
+
+
+def test_validated_inputs_must_agree_on_via() -> None:
+    with pytest.raises(ValueError, match="via 'marathon-lb' but the exposure is via 'edge-lb'"):
+        ExposureInputs("marathon-lb", validate_exposure({"cluster_name": "k8s", "via": "edge-lb"}))
+
+
+# --- the Args and the models stay one declaration -------------------------------------------------
+
+
+def test_args_are_the_model_fields() -> None:
+    """components/args.py is generated (test_generate checks it is current); this checks the generator."""
+    declared = {
+        name: getattr(hint, "__forward_arg__", hint)
+        for name, hint in KubernetesApiExposureArgs.__annotations__.items()
+    }
+    assert set(declared) == {*ExposureModel.model_fields, *KubeconfigSettings.model_fields}
+    assert declared["cluster_name"] == "Required[pulumi.Input[str]]"
+    assert declared["via"] == "str"  # plain: it decides which child is declared
+    assert declared["port"] == "pulumi.Input[int]"
+    assert declared["certificates"] == "pulumi.Input[Sequence[pulumi.Input[str]]]"
+    assert declared["backend_tls"] == "pulumi.Input[str]"

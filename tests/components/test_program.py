@@ -2,65 +2,34 @@
 
 from __future__ import annotations
 
-import json
 import re
-import runpy
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
-from pulumi.runtime.settings import get_root_resource
+from pulumi.runtime.mocks import MockMonitor
 
-PROGRAM = Path(__file__).resolve().parents[2] / "__main__.py"
-PROJECT = "dcos-kubernetes-api"
+from tests.components.helpers import (
+    PEM,
+    PROJECT,
+    ROOT,
+    count_validations,
+    install_mocks,
+    project_config,
+    resource_names,
+)
+from tests.components.helpers import run_program as run_file
 
-
-class ProgramMocks(Mocks):
-    def __init__(self, referenced: dict[str, Any] | None = None) -> None:
-        self.referenced = referenced or {}
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        state = {k: v for k, v in args.inputs.items() if k != "__provider"}
-        if args.typ == "pulumi:pulumi:StackReference":
-            return args.name, {"name": args.name, "outputs": self.referenced}
-        if args.typ.endswith(":MarathonApp"):
-            return state["definition"]["id"], {**state, "app_id": state["definition"]["id"]}
-        if args.typ.endswith(":EdgeLBPool"):
-            return state["pool"]["name"], {**state, "pool_name": state["pool"]["name"], "state": "RUNNING"}
-        return None, {}
-
-    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+PROGRAM = ROOT / "__main__.py"
 
 
 def run_program(
     config: dict[str, Any], secrets: dict[str, str] | None = None, referenced: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], MockMonitor]:
     """Run __main__.py with `config` (project keys) and return its resolved exports."""
-    mocks = ProgramMocks(referenced)
-    monitor = MockMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack="test", preview=False, monitor=monitor)
-    values = {f"{PROJECT}:{k}": json.dumps(v) for k, v in config.items()}
-    values.update({f"{PROJECT}:{k}": v for k, v in (secrets or {}).items()})
-    pulumi.runtime.set_all_config(values, secret_keys=[f"{PROJECT}:{k}" for k in secrets or {}])
-    exports: dict[str, Any] = {}
-
-    def body() -> pulumi.Output[None]:
-        runpy.run_path(str(PROGRAM), run_name="__main__")
-        stack = get_root_resource()
-        assert stack is not None
-        outputs: dict[str, Any] = stack.outputs  # type: ignore[attr-defined]
-        secret_flags = {f"{k}.secret": pulumi.Output.from_input(v).is_secret() for k, v in outputs.items()}
-        return pulumi.Output.all(**outputs, **secret_flags).apply(exports.update)
-
-    pulumi.runtime.test(body)()  # type: ignore[no-untyped-call]
-    return exports, monitor
-
-
-def resource_names(monitor: MockMonitor) -> set[str]:
-    return {urn.split("::")[-1] for urn in monitor.get_registered_resources()}
+    _, monitor = install_mocks(referenced)
+    keys = tuple(f"{PROJECT}:{k}" for k in secrets or {})
+    return run_file(PROGRAM, project_config(config, secrets), keys), monitor
 
 
 def test_clusters_list_creates_one_component_each_and_exports() -> None:
@@ -123,13 +92,49 @@ def test_cluster_from_stack_reference() -> None:
     ("config", "fragment"),
     [
         ({}, "set exactly one of clusters, cluster, clusterFrom"),
-        ({"clusters": [{"name": "a"}, {"name": "b"}]}, "public port '6443' is used by both"),
+        (
+            {"clusters": [{"name": "a"}, {"name": "b"}]},
+            "clusters[1].port (cluster 'b'): public port '6443' is also used by cluster 'a'",
+        ),
         (
             {"cluster": {"name": "k8s", "port": 9090}},
             f"{PROJECT}:cluster.port (cluster 'k8s'): 9090 is reserved",
+        ),
+        (
+            {"cluster": {"name": "k8s", "frontendCaPem": "nope"}},
+            f"{PROJECT}:cluster.frontendCaPem (cluster 'k8s'): must be PEM text",
         ),
     ],
 )
 def test_bad_config_stops_the_program_with_a_clear_message(config: dict[str, Any], fragment: str) -> None:
     with pytest.raises(pulumi.RunError, match=re.escape(fragment)):
         run_program(config)
+
+
+def test_bad_token_stops_the_program_naming_the_key_not_the_value() -> None:
+    with pytest.raises(pulumi.RunError) as caught:
+        run_program({"cluster": {"name": "k8s"}}, secrets={"kubeconfigToken": "two words"})
+    assert f"{PROJECT}:kubeconfigToken: must be a single token" in str(caught.value)
+    assert "two words" not in str(caught.value)
+
+
+def test_frontend_ca_reaches_the_kubeconfig() -> None:
+    exports, _ = run_program({"cluster": {"name": "k8s", "publicHost": "127.0.0.1", "frontendCaPem": PEM}})
+    assert "certificate-authority-data" in exports["kubeconfig"]
+    assert "verified against the given frontend_ca_pem" in exports["tlsNote"]
+
+
+def test_cluster_from_name_is_checked_when_the_reference_resolves() -> None:
+    with pytest.raises(
+        Exception,
+        match=re.escape(
+            "clusterFrom.output (cluster 'Bad_Name' from stack 'org/k8s/dev'): must be lowercase"
+        ),
+    ):
+        run_program({"clusterFrom": {"stack": "org/k8s/dev"}}, referenced={"clusterName": "Bad_Name"})
+
+
+def test_each_cluster_is_validated_once_on_its_way_to_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = count_validations(monkeypatch)
+    run_program({"clusters": [{"name": "a"}, {"name": "b", "via": "edge-lb", "port": 6444}]})
+    assert [c["name"] for c in calls] == ["a", "b"]
