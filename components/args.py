@@ -36,7 +36,8 @@ class KubernetesApiExposureArgs(TypedDict, total=False):
     # Take over an app or pool with the same id that already exists on the cluster; without it `pulumi up`
     # refuses to overwrite it.
     adopt: pulumi.Input[bool]
-    # How long create and update wait for the deployment or the pool, in seconds.
+    # How long create and update wait for the deployment or the pool, in seconds (default: the resource's
+    # own, 300 for the Marathon app and 600 for the Edge-LB pool).
     wait_timeout_seconds: pulumi.Input[float]
     # Fail the preview instead of warning when the targeted DC/OS service (Mesos framework `<name>` with a
     # running kube-control-plane task) is not installed.

@@ -12,6 +12,7 @@ import pulumi
 from pydantic import Field
 
 from provider import EdgeLBPool
+from provider.edgelb_pool import DEFAULT_WAIT_TIMEOUT_SECONDS
 
 from .fields import Certificates, Count, IPv4, PoolName, Port, SecretFile, SecretPath, pool_name_problem
 from .load_balancer import ChildArgs, Claim, LoadBalancer
@@ -130,6 +131,7 @@ class EdgeLb(LoadBalancer[EdgeLbSettings]):
     settings = EdgeLbSettings
     id_output = "poolName"
     child_suffix = "edgelb-pool"
+    default_wait_timeout_seconds = DEFAULT_WAIT_TIMEOUT_SECONDS
     unsupported = {
         "backend_tls": "only 'none' with via=edge-lb: an HTTPS backend always renders 'ssl verify none'",
         "apiserver_address": "is only used with via=marathon-lb; Edge-LB selects the kube-control-plane "

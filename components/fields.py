@@ -31,6 +31,7 @@ _TIMEOUT_RE: Final = re.compile(r"[0-9]+(?:us|ms|s|m|h|d)?")
 _DNS_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _DNS_NAME_RE: Final = re.compile(rf"{_DNS_LABEL}(?:\.{_DNS_LABEL})*")
 _IPV4_LIKE_RE: Final = re.compile(r"[0-9.]+")
+_PORT_DIGITS_RE: Final = re.compile(r"[0-9]{1,5}")
 _SECRET_PATH_RE: Final = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
 
 
@@ -133,7 +134,8 @@ def host_problem(host: str) -> str | None:
 
 def host_port_problem(value: str) -> str | None:
     host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit() or len(port) > 5:
+    # ASCII digits only: str.isdigit() also takes fullwidth and superscript digits, which int() misreads.
+    if not sep or not host or _PORT_DIGITS_RE.fullmatch(port) is None:
         return f"must be 'host:port'; got {value!r}"
     return host_problem(host) or port_problem(int(port))
 

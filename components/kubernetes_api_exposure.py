@@ -149,7 +149,9 @@ class KubernetesApiExposure(pulumi.ComponentResource):
             exposure.apply(balancer.derive),
             {
                 "adopt": exposure.apply(lambda e: e.adopt),
-                "wait_timeout_seconds": exposure.apply(lambda e: e.wait_timeout_seconds),
+                "wait_timeout_seconds": exposure.apply(
+                    lambda e: e.wait_timeout_seconds or balancer.default_wait_timeout_seconds
+                ),
                 "opts": pulumi.ResourceOptions(parent=self),
             },
         )

@@ -47,6 +47,8 @@ class LoadBalancer(ABC, Generic[S]):
     id_output: str
     # The child's resource name is `<component name>-<child_suffix>`.
     child_suffix: str
+    # The child resource's own wait when the exposure sets none (the provider's default).
+    default_wait_timeout_seconds: float
     # Options of other load balancers this one cannot honour: refused (with why) unless at their default.
     unsupported: Mapping[str, str] = {}
 

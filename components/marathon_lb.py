@@ -14,6 +14,7 @@ import pulumi
 from pydantic import Field
 
 from provider import MarathonApp
+from provider.marathon_app import DEFAULT_WAIT_TIMEOUT_SECONDS
 
 from .fields import AbsolutePath, GroupList, HaproxyTime, HostPort
 from .load_balancer import ChildArgs, LoadBalancer
@@ -141,6 +142,7 @@ class MarathonLb(LoadBalancer[MarathonLbSettings]):
     settings = MarathonLbSettings
     id_output = "appId"
     child_suffix = "marathon-app"
+    default_wait_timeout_seconds = DEFAULT_WAIT_TIMEOUT_SECONDS
 
     def _check(self, exposure: MarathonLbSettings) -> None:
         if exposure.port in RESERVED_PORTS:

@@ -191,8 +191,10 @@ class Exposure(Settings):
         description="Take over an app or pool with the same id that already exists on the cluster; without "
         "it `pulumi up` refuses to overwrite it.",
     )
-    wait_timeout_seconds: PositiveFloat = Field(
-        300.0, description="How long create and update wait for the deployment or the pool, in seconds."
+    wait_timeout_seconds: PositiveFloat | None = Field(
+        None,
+        description="How long create and update wait for the deployment or the pool, in seconds (default: "
+        "the resource's own, 300 for the Marathon app and 600 for the Edge-LB pool).",
     )
     require_service: bool = Field(
         False,

@@ -174,6 +174,9 @@ def test_accepts_timeouts(value: str) -> None:
         (":6443", "must be 'host:port'"),
         ("host:", "must be 'host:port'"),
         ("host:64a3", "must be 'host:port'"),
+        # Unicode digits: str.isdigit() takes them, HAProxy and int() do not read them as a port.
+        ("10.0.0.5:\uff16\uff14\uff14\uff13", "must be 'host:port'"),
+        ("10.0.0.5:\u00b2", "must be 'host:port'"),
         ("host:0", "1..65535"),
         ("host:65536", "1..65535"),
         ("bad host:6443", "DNS name or an IPv4"),

@@ -85,7 +85,8 @@ def test_edge_lb_child(engine: tuple[DcosMocks, MockMonitor]) -> None:
     )
     assert pool.inputs["pool"] == expected
     assert pool.inputs["adopt"] is False
-    assert pool.inputs["wait_timeout_seconds"] == 300
+    # Not the Marathon app's 300 s: the pool keeps its own default wait.
+    assert pool.inputs["wait_timeout_seconds"] == 600
     assert out["child_id"] == "edgelb-dev-kubernetes01"
     assert out["via"] == "edge-lb"
     assert out["vip_host"] == "apiserver.devkubernetes01.l4lb.thisdcos.directory"
