@@ -122,10 +122,12 @@ class PulumiCli:
         stdin: str | None = None,
         stack_flag: bool = True,
         merge: bool = True,
+        reveals: bool = False,
         timeout: float = COMMAND_TIMEOUT,
     ) -> Result:
         """`pulumi ARGS --stack S --non-interactive --color never`; with `merge=False` the output is
-        stdout alone (for --json), stderr going to the log only."""
+        stdout alone (for --json), stderr going to the log only. The output of a command that
+        `reveals` secrets on purpose stays out of the log, so that `text` can be checked for leaks."""
         argv = [
             *args,
             *(["--stack", self.stack] if stack_flag else []),
@@ -145,7 +147,8 @@ class PulumiCli:
             check=False,
         )
         result = Result(tuple(argv), completed.returncode, completed.stdout)
-        self.log.append(result if merge else Result(tuple(argv), completed.returncode, completed.stderr))
+        kept = completed.stdout if merge else completed.stderr
+        self.log.append(Result(tuple(argv), completed.returncode, "(not kept)" if reveals else kept))
         return result
 
     # -- the commands -----------------------------------------------------------------------------
@@ -177,9 +180,16 @@ class PulumiCli:
 
     def outputs(self, show_secrets: bool = False) -> dict[str, Any]:
         args = ["stack", "output", "--json", *(["--show-secrets"] if show_secrets else [])]
-        result = self.run(*args, merge=False).check()
+        result = self.run(*args, merge=False, reveals=show_secrets).check()
         values: dict[str, Any] = json.loads(result.output)
         return values
+
+    def last_changes(self) -> Counter[str]:
+        """What the last `up`, `refresh` or `destroy` changed, per kind (`update`, `delete`, `same`,
+        ...), from the stack's history."""
+        result = self.run("stack", "history", "--json", merge=False).check()
+        history: list[dict[str, Any]] = json.loads(result.output)
+        return Counter({str(op): int(n) for op, n in (history[0].get("resourceChanges") or {}).items()})
 
     def state_files_text(self) -> str:
         """Every file of the backend and PULUMI_HOME (state, history, backups, logs), for leak checks."""
