@@ -1,46 +1,25 @@
-"""The main job under the real engine: the project's own program and component against localdcos,
-per stack, with a consumer stack reading its outputs through StackReference."""
+"""The main job under the real engine through the plain `pulumi` CLI: the project's own program and
+component against localdcos, per stack, with a consumer stack reading its outputs through
+StackReference, and the README's real-cluster steps followed on a sandbox standing in for the
+cluster."""
 
 from __future__ import annotations
 
-import json
+import os
+import re
 import shutil
-import sys
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from pulumi import automation as auto
 
-from tests.e2e.conftest import REPO, Engine, count
+from tests.e2e.support import FIRST, SECOND, copy_program, pin_virtualenv, set_clusters
+from tests.pulumi_cli import REPO, PulumiCli, planned_changes
+from tests.sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
-
-FIRST = {"name": "kubernetes-cluster", "via": "marathon-lb", "publicHost": "127.0.0.1"}
-SECOND = {"name": "dev/kubernetes01", "via": "edge-lb", "port": 6444, "publicHost": "127.0.0.1"}
-
-
-def project_copy(source: Path, destination: Path) -> Path:
-    destination.mkdir(parents=True)
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(source / name, destination / name)
-    settings = yaml.safe_load((destination / "Pulumi.yaml").read_text())
-    settings["runtime"]["options"]["virtualenv"] = str(Path(sys.executable).parent.parent)
-    (destination / "Pulumi.yaml").write_text(yaml.safe_dump(settings))
-    return destination
-
-
-@pytest.fixture
-def exposure_stack(tmp_path: Path, engine_bin: Path, sandbox: Any) -> Engine:
-    engine = Engine(project_copy(REPO, tmp_path / "exposure"), tmp_path / "state", stack="e2e")
-    engine.runner.set_config("dcos:url", sandbox.url)
-    engine.runner.set_config("dcos:token", sandbox.admin_token(), secret=True)
-    return engine
-
-
-def set_clusters(engine: Engine, clusters: list[dict[str, Any]]) -> None:
-    engine.runner.set_config("dcos-kubernetes-api:clusters", json.dumps(clusters))
 
 
 def cluster_contents(sandbox: Any) -> tuple[list[str], list[str]]:
@@ -56,73 +35,128 @@ def app_version(sandbox: Any, app_id: str) -> str:
     return version
 
 
-def test_stack_lifecycle_switch_add_remove_destroy(sandbox: Any, exposure_stack: Engine) -> None:
-    engine = exposure_stack
-    set_clusters(engine, [FIRST])
-    engine.runner.up()
-    outputs = engine.runner.outputs()
-    assert outputs["url"].value == "https://127.0.0.1:6443"
-    assert outputs["vipHost"].value == "apiserver.kubernetes-cluster.l4lb.thisdcos.directory"
+def test_stack_lifecycle_switch_add_remove_destroy(sandbox: Any, exposure_stack: PulumiCli) -> None:
+    cli = exposure_stack
+    set_clusters(cli, [FIRST])
+    cli.up().check()
+    outputs = cli.outputs()
+    assert outputs["url"] == "https://127.0.0.1:6443"
+    assert outputs["vipHost"] == "apiserver.kubernetes-cluster.l4lb.thisdcos.directory"
     assert cluster_contents(sandbox) == (["/marathon-lb-kubernetes-cluster"], [])
-    engine.runner.preview(expect_no_changes=True)
+    cli.preview(expect_no_changes=True).check()
 
     # Switching `via` replaces the Marathon app by an Edge-LB pool, and back.
-    set_clusters(engine, [{**FIRST, "via": "edge-lb"}])
-    engine.runner.up()
+    set_clusters(cli, [{**FIRST, "via": "edge-lb"}])
+    cli.up().check()
     assert cluster_contents(sandbox) == ([], ["edgelb-kubernetes-cluster"])
-    engine.runner.preview(expect_no_changes=True)
-    set_clusters(engine, [FIRST])
-    engine.runner.up()
+    cli.preview(expect_no_changes=True).check()
+    set_clusters(cli, [FIRST])
+    cli.up().check()
     assert cluster_contents(sandbox) == (["/marathon-lb-kubernetes-cluster"], [])
 
     # A second cluster comes and goes without touching the first.
     version = app_version(sandbox, "/marathon-lb-kubernetes-cluster")
     sandbox.request("POST", "/_localdcos/mesos/clusters", json={"name": "dev/kubernetes01"})
-    set_clusters(engine, [FIRST, SECOND])
-    preview = engine.runner.preview()
-    assert count(preview.change_summary, "update") == 0 and count(preview.change_summary, "delete") == 0
-    engine.runner.up()
+    set_clusters(cli, [FIRST, SECOND])
+    result, plan = cli.preview_json()
+    assert result.ok, result.output
+    assert planned_changes(plan)["update"] == 0 and planned_changes(plan)["delete"] == 0
+    cli.up().check()
     assert cluster_contents(sandbox) == (["/marathon-lb-kubernetes-cluster"], ["edgelb-dev-kubernetes01"])
-    exposures = engine.runner.outputs()["exposures"].value
+    exposures = cli.outputs()["exposures"]
     assert exposures["dev/kubernetes01"]["url"] == "https://127.0.0.1:6444"
-    set_clusters(engine, [FIRST])
-    engine.runner.up()
+    set_clusters(cli, [FIRST])
+    cli.up().check()
     assert cluster_contents(sandbox) == (["/marathon-lb-kubernetes-cluster"], [])
     assert app_version(sandbox, "/marathon-lb-kubernetes-cluster") == version
 
-    engine.runner.destroy()
+    cli.destroy().check()
     assert cluster_contents(sandbox) == ([], [])
 
 
-def test_consumer_stack_reads_the_outputs(sandbox: Any, exposure_stack: Engine, tmp_path: Path) -> None:
+def test_consumer_stack_reads_the_outputs(sandbox: Any, exposure_stack: PulumiCli, tmp_path: Path) -> None:
     set_clusters(exposure_stack, [FIRST])
-    exposure_stack.runner.up()
+    exposure_stack.up().check()
 
     consumer_dir = tmp_path / "consumer"
     shutil.copytree(REPO / "examples" / "consumer", consumer_dir)
-    settings = yaml.safe_load((consumer_dir / "Pulumi.yaml").read_text())
-    settings["runtime"]["options"]["virtualenv"] = str(Path(sys.executable).parent.parent)
-    (consumer_dir / "Pulumi.yaml").write_text(yaml.safe_dump(settings))
-    consumer = Engine(consumer_dir, exposure_stack.state_dir, stack="e2e")
-    consumer.runner.set_config("exposureStack", "organization/dcos-kubernetes-api/e2e")
-    consumer.runner.up()
-    outputs = consumer.runner.outputs()
-    assert outputs["url"].value == "https://127.0.0.1:6443"
-    assert outputs["kubeconfig"].secret
-    kubeconfig = yaml.safe_load(outputs["kubeconfig"].value)
+    pin_virtualenv(consumer_dir)
+    consumer = PulumiCli(consumer_dir, exposure_stack.state_dir, "e2e", bin_dir=exposure_stack.bin_dir)
+    consumer.set_config("exposureStack", "organization/dcos-kubernetes-api/e2e")
+    consumer.up().check()
+    assert consumer.outputs()["kubeconfig"] == "[secret]"
+    outputs = consumer.outputs(show_secrets=True)
+    assert outputs["url"] == "https://127.0.0.1:6443"
+    kubeconfig = yaml.safe_load(outputs["kubeconfig"])
     assert kubeconfig["clusters"][0]["cluster"]["server"] == "https://127.0.0.1:6443"
-    consumer.runner.destroy()
-    exposure_stack.runner.destroy()
+    consumer.destroy().check()
+    exposure_stack.destroy().check()
 
 
-def test_bad_cluster_name_fails_preview_without_a_write(sandbox: Any, exposure_stack: Engine) -> None:
+def test_bad_cluster_name_fails_preview_without_a_write(sandbox: Any, exposure_stack: PulumiCli) -> None:
     set_clusters(exposure_stack, [FIRST, {**FIRST, "name": "kubernetes-cluster", "port": 7443}])
     sandbox.clear_requests()
-    with pytest.raises(auto.CommandError):
-        exposure_stack.runner.preview()
+    assert not exposure_stack.preview().ok
     writes = [r for r in sandbox.requests() if r["method"] != "GET" and r["path"].startswith("/service/")]
     assert writes == []
     set_clusters(exposure_stack, [{**FIRST, "name": "Kubernetes_Cluster"}])
-    with pytest.raises(auto.CommandError):
-        exposure_stack.runner.preview()
-    assert "Kubernetes_Cluster" in exposure_stack.text
+    result = exposure_stack.preview()
+    assert not result.ok
+    assert "Kubernetes_Cluster" in result.output
+
+
+def readme_section(title: str) -> str:
+    """The first ```sh block under the README heading `title`."""
+    text = (REPO / "README.md").read_text()
+    section = text.split(f"### {title}\n", 1)[1]
+    match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert match is not None, f"no sh block under {title!r}"
+    return match.group(1)
+
+
+def test_the_readme_real_cluster_steps_work_as_written(tmp_path: Path, engine: Path) -> None:
+    """`Pointing the project at a real cluster`, run verbatim in bash on a copy of the project with
+    the `dev` stack, a TLS sandbox standing in for https://dcos-dev.example.com (its URL swapped in)
+    and a stand-in `dcos` CLI that prints the sandbox's token. Only the prompt of `pulumi up` is
+    answered through PULUMI_OPTION_YES, as a user answers it at the terminal."""
+    project = copy_program(tmp_path / "project", "Pulumi.dev.yaml")
+    with Sandbox("--deploy-seconds", "0.1", auth="token", tls=True) as box:
+        box.request("POST", "/_localdcos/mesos/clusters", json={"name": "dev/kubernetes01"})
+        token = box.admin_token()
+        tools = tmp_path / "tools"
+        tools.mkdir()
+        (tools / "dcos").write_text(
+            f'#!/bin/sh\n[ "$*" = "config show core.dcos_acs_token" ] && echo {token} && exit 0\nexit 1\n'
+        )
+        (tools / "dcos").chmod(0o755)
+        script = readme_section("Pointing the project at a real cluster").replace(
+            "https://dcos-dev.example.com", box.url
+        )
+        cli = PulumiCli(project, tmp_path / "state", "dev", bin_dir=engine, passphrase=None, create=False)
+        env = {**cli.env, "PATH": f"{tools}{os.pathsep}{cli.env['PATH']}", "PULUMI_OPTION_YES": "true"}
+        run = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            cwd=project,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        output = run.stdout + run.stderr
+        assert run.returncode == 0, output
+        app = box.request("GET", "/service/marathon/v2/apps/marathon-lb-dev-kubernetes01", token=token)
+        assert app.status_code == 200, output
+        assert app.json()["app"]["labels"]["HAPROXY_GROUP"] == "external"
+        cli.env["PULUMI_CONFIG_PASSPHRASE"] = re.findall(r"PULUMI_CONFIG_PASSPHRASE=(\S+)", script)[0]
+        assert cli.outputs()["url"] == "https://k8s-api.dev.example.com:6443"
+        assert token not in output and token not in cli.state_files_text()
+        assert token not in (project / "Pulumi.dev.yaml").read_text()
+        cli.destroy().check()
+        assert (
+            box.request(
+                "GET", "/service/marathon/v2/apps/marathon-lb-dev-kubernetes01", token=token
+            ).status_code
+            == 404
+        )

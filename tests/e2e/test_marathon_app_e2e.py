@@ -1,4 +1,4 @@
-"""MarathonApp under the real Pulumi engine against localdcos over real HTTP."""
+"""MarathonApp under the real Pulumi engine (plain `pulumi` CLI) against localdcos over real HTTP."""
 
 from __future__ import annotations
 
@@ -7,22 +7,22 @@ from typing import Any
 
 import pytest
 import requests
-from pulumi import automation as auto
 
-from tests.e2e.conftest import Engine, count
-from tests.provider.test_marathon_normalize import SEED_APP
+from tests.e2e.support import diff_lines, service_writes
+from tests.pulumi_cli import PulumiCli, planned_changes
+from tests.seed_documents import seed_app
 
 pytestmark = pytest.mark.e2e
 
+SEED_APP = seed_app()
 APP_PATH = "/service/marathon/v2/apps/marathon-lb-kubernetes-cluster"
-WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def connect(engine: Engine, sandbox: Any, definition: dict[str, Any]) -> str:
+def connect(cli: PulumiCli, sandbox: Any, definition: dict[str, Any]) -> str:
     token: str = sandbox.admin_token()
-    engine.runner.set_config("dcos:url", sandbox.url)
-    engine.runner.set_config("dcos:token", token, secret=True)
-    engine.runner.set_config("definition", json.dumps(definition))
+    cli.set_config("dcos:url", sandbox.url)
+    cli.set_config("dcos:token", token, secret=True)
+    cli.set_config("definition", json.dumps(definition))
     return token
 
 
@@ -35,36 +35,29 @@ def live_app(sandbox: Any, token: str) -> dict[str, Any] | None:
     return app
 
 
-def marathon_writes(sandbox: Any) -> list[dict[str, Any]]:
-    return [
-        r for r in sandbox.requests() if r["method"] in WRITE_METHODS and r["path"].startswith("/service/")
-    ]
+def test_up_preview_change_refresh_destroy(sandbox: Any, marathon_project: PulumiCli) -> None:
+    cli = marathon_project
+    token = connect(cli, sandbox, SEED_APP)
 
-
-def test_up_preview_change_refresh_destroy(sandbox: Any, marathon_project: Engine) -> None:
-    engine = marathon_project
-    token = connect(engine, sandbox, SEED_APP)
-
-    engine.runner.up()
+    cli.up().check()
     app = live_app(sandbox, token)
     assert app is not None and app["labels"] == SEED_APP["labels"] and app["tasksRunning"] == 1
-    assert engine.runner.outputs()["appId"].value == "/marathon-lb-kubernetes-cluster"
+    assert cli.outputs()["appId"] == "/marathon-lb-kubernetes-cluster"
 
     # Right after up, nothing to do: Marathon's defaults do not show as changes.
-    engine.runner.preview(expect_no_changes=True)
+    cli.preview(expect_no_changes=True).check()
 
     # One changed label shows as exactly that field.
     changed = {**SEED_APP, "labels": {**SEED_APP["labels"], "HAPROXY_GROUP": "internal"}}
-    engine.runner.set_config("definition", json.dumps(changed))
-    engine.output.clear()
-    preview = engine.runner.preview()
-    assert count(preview.change_summary, "update") == 1
-    changes = [" ".join(line.split()) for line in engine.output if "=>" in line]
-    assert changes == ['~ HAPROXY_GROUP : "external" => "internal"'], engine.text
+    cli.set_config("definition", json.dumps(changed))
+    preview = cli.preview().check()
+    assert diff_lines(preview.output) == ['~ HAPROXY_GROUP : "external" => "internal"'], preview.output
+    _, plan = cli.preview_json()
+    assert planned_changes(plan)["update"] == 1
 
-    engine.runner.up()
+    cli.up().check()
     assert live_app(sandbox, token)["labels"]["HAPROXY_GROUP"] == "internal"  # type: ignore[index]
-    engine.runner.preview(expect_no_changes=True)
+    cli.preview(expect_no_changes=True).check()
 
     # Someone edits the app out of band: refresh shows the drift, the next up converges it back.
     edit = requests.put(
@@ -74,34 +67,33 @@ def test_up_preview_change_refresh_destroy(sandbox: Any, marathon_project: Engin
         timeout=10,
     )
     assert edit.status_code == 200
-    engine.output.clear()
-    refresh = engine.runner.refresh()
-    assert count(refresh.summary.resource_changes, "update") == 1
-    assert "7443" in engine.text
-    engine.runner.up()
+    refresh = cli.refresh("--diff").check()
+    assert cli.last_changes()["update"] == 1
+    assert "7443" in refresh.output
+    cli.up().check()
     assert live_app(sandbox, token)["labels"]["HAPROXY_0_PORT"] == "6443"  # type: ignore[index]
 
-    engine.runner.destroy()
+    cli.destroy().check()
     assert live_app(sandbox, token) is None
-    assert token not in engine.text
-    assert token not in engine.state_files_text()
+    assert token not in cli.text
+    assert token not in cli.state_files_text()
 
 
-def test_bad_input_fails_at_preview_without_a_write(sandbox: Any, marathon_project: Engine) -> None:
-    engine = marathon_project
+def test_bad_input_fails_at_preview_without_a_write(sandbox: Any, marathon_project: PulumiCli) -> None:
+    cli = marathon_project
     bad = {**SEED_APP, "cpus": 0.0001, "labels": {"HAPROXY_0_PORT": 6443}}
-    connect(engine, sandbox, bad)
+    connect(cli, sandbox, bad)
     sandbox.clear_requests()
-    with pytest.raises(auto.CommandError):
-        engine.runner.preview()
-    assert "definition.cpus" in engine.text and "0.001" in engine.text
-    assert "definition.labels.HAPROXY_0_PORT" in engine.text
-    assert marathon_writes(sandbox) == []
+    result = cli.preview()
+    assert not result.ok
+    assert "definition.cpus" in result.output and "0.001" in result.output
+    assert "definition.labels.HAPROXY_0_PORT" in result.output
+    assert service_writes(sandbox) == []
 
 
-def test_existing_app_is_not_taken_over_unless_adopted(sandbox: Any, marathon_project: Engine) -> None:
-    engine = marathon_project
-    token = connect(engine, sandbox, SEED_APP)
+def test_existing_app_is_not_taken_over_unless_adopted(sandbox: Any, marathon_project: PulumiCli) -> None:
+    cli = marathon_project
+    token = connect(cli, sandbox, SEED_APP)
     existing = {**SEED_APP, "labels": {"OWNER": "someone-else"}}
     created = requests.post(
         sandbox.url + "/service/marathon/v2/apps",
@@ -111,46 +103,50 @@ def test_existing_app_is_not_taken_over_unless_adopted(sandbox: Any, marathon_pr
     )
     assert created.status_code == 201
 
-    with pytest.raises(auto.CommandError):
-        engine.runner.up()
-    assert "adopt" in engine.text
+    result = cli.up()
+    assert not result.ok
+    assert "adopt" in result.output
     assert live_app(sandbox, token)["labels"] == {"OWNER": "someone-else"}  # type: ignore[index]
 
-    engine.runner.set_config("adopt", "true")
-    engine.runner.set_config("force", "true")
-    engine.runner.up()
+    cli.set_config("adopt", "true")
+    cli.set_config("force", "true")
+    cli.up().check()
     assert live_app(sandbox, token)["labels"] == SEED_APP["labels"]  # type: ignore[index]
-    engine.runner.destroy()
+    cli.destroy().check()
     assert live_app(sandbox, token) is None
 
 
-def test_app_deleted_out_of_band_drops_from_state_on_refresh(sandbox: Any, marathon_project: Engine) -> None:
-    engine = marathon_project
-    token = connect(engine, sandbox, SEED_APP)
-    engine.runner.up()
+def test_app_deleted_out_of_band_drops_from_state_on_refresh(
+    sandbox: Any, marathon_project: PulumiCli
+) -> None:
+    cli = marathon_project
+    token = connect(cli, sandbox, SEED_APP)
+    cli.up().check()
     gone = requests.delete(sandbox.url + APP_PATH, headers={"Authorization": f"token={token}"}, timeout=10)
     assert gone.status_code == 200
     sandbox.wait_until(lambda: live_app(sandbox, token) is None)
-    refresh = engine.runner.refresh()
-    assert count(refresh.summary.resource_changes, "delete") == 1
+    cli.refresh().check()
+    assert cli.last_changes()["delete"] == 1
     # Recreated by the next up, and the stack can be destroyed cleanly.
-    engine.runner.up()
+    cli.up().check()
     assert live_app(sandbox, token) is not None
-    engine.runner.destroy()
+    cli.destroy().check()
 
 
-def test_stalled_deployment_times_out_with_the_task_failure(sandbox: Any, marathon_project: Engine) -> None:
-    engine = marathon_project
-    token = connect(engine, sandbox, SEED_APP)
-    engine.runner.set_config("waitTimeoutSeconds", "3")
+def test_stalled_deployment_times_out_with_the_task_failure(
+    sandbox: Any, marathon_project: PulumiCli
+) -> None:
+    cli = marathon_project
+    token = connect(cli, sandbox, SEED_APP)
+    cli.set_config("waitTimeoutSeconds", "3")
     sandbox.control(stall_deployments=True)
-    with pytest.raises(auto.CommandError):
-        engine.runner.up()
-    assert "did not finish within 3s" in engine.text
-    assert "no offers matched" in engine.text
-    assert "removed again" in engine.text
+    result = cli.up()
+    assert not result.ok
+    assert "did not finish within 3s" in result.output
+    assert "no offers matched" in result.output
+    assert "removed again" in result.output
     assert live_app(sandbox, token) is None
     sandbox.control(stall_deployments=False)
-    engine.runner.up()
+    cli.up().check()
     assert live_app(sandbox, token)["tasksRunning"] == 1  # type: ignore[index]
-    engine.runner.destroy()
+    cli.destroy().check()

@@ -40,9 +40,6 @@ from tests.seed_documents import seed_app, seed_document, seed_pool
 pytestmark = [
     pytest.mark.haproxy,
 ]
-# Still imported from here by tests/e2e/test_haproxy_e2e.py; they live in tests/localdcos/helpers.py,
-# which is where that module should import them from.
-__all__ = ["EXCLUSION", "Node", "mlb_port_flags", "require_free_apiserver_port"]
 
 
 @pytest.fixture(scope="module")
