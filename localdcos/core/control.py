@@ -1,7 +1,11 @@
-"""The sandbox's control API under `/_localdcos` (no token: it is not DC/OS traffic).
+"""The sandbox's control API under `/_localdcos`. It is not DC/OS traffic (the request log leaves it
+out), but with `--auth token` it needs an admin token like Admin Router's routes do (gateway.py):
+it hands out the IAM signing key and rewrites identities.
 
 GET/PATCH /control               SandboxOptions, live-editable
-GET/DELETE /requests             the request log of DC/OS traffic
+GET/DELETE /requests             the request log of DC/OS traffic, oldest first, the last 10,000:
+                                 [{"method", "path", "query", "status", "start", "end"}] with
+                                 start/end in wall-clock seconds (time.time())
 POST /tokens/expire              invalidate every token issued so far
 POST /tokens                     {"uid"} -> a token for any known identity
 GET /identities                  users and service accounts
@@ -9,6 +13,9 @@ PUT /users/{uid}                 {"password", "permission"?}
 PUT /service-accounts/{uid}      {"public_key", "permission"?}
 DELETE /identities/{uid}
 GET /state                       what the state file holds
+
+Mounted next to it by the parts they belong to: /clusters (localdcos.clusters), /mesos (Mesos'
+frameworks and task states), /marathon/deployments/history, /edgelb/plans/history, /haproxy.
 """
 
 from __future__ import annotations

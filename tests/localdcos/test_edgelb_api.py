@@ -51,15 +51,16 @@ class Api:
         self.sandbox.control(**knobs)
 
     def add_cluster(self, name: str, **body: Any) -> None:
-        r = self.sandbox.session.post(
-            self.sandbox.url + "/_localdcos/mesos/clusters", json={"name": name, **body}, timeout=10
-        )
+        # The Mesos framework alone: what pools select from.
+        r = self.sandbox.request("POST", "/_localdcos/mesos/clusters", json={"name": name, **body})
         r.raise_for_status()
 
-    def wait_plan(self, name: str, status: int, timeout: float = 10.0) -> requests.Response:
+    def wait_plan(
+        self, name: str, status: int, timeout: float = 10.0, scheduler: str = SCHEDULER
+    ) -> requests.Response:
         deadline = time.monotonic() + timeout
         while True:
-            r = self.get(f"{SCHEDULER}/{name}/v1/plans/deploy")
+            r = self.get(f"{scheduler}/{name}/v1/plans/deploy")
             if r.status_code == status or time.monotonic() > deadline:
                 return r
             time.sleep(0.05)
@@ -517,22 +518,79 @@ def test_uninstall_keeps_the_scheduler_answering_until_done(api: Api) -> None:
     assert (r.status_code, r.text) == (404, "404 Not Found: service not found.")
 
 
-def test_updates_reload_or_relaunch(api: Api) -> None:
+def _plan_ids(response: requests.Response) -> list[str]:
+    return [p["id"] for p in response.json()["phases"]]
+
+
+def _observe_relaunch(api: Api, name: str, timeout: float = 10.0) -> list[tuple[int, str]]:
+    """What a client polling the deploy plan sees, as (status, what) at each change, until the new
+    plan is COMPLETE: what = the plan's phase ids, or the text/HTML Admin Router answered."""
+    seen: list[tuple[int, str]] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r = api.get(f"{SCHEDULER}/{name}/v1/plans/deploy")
+        content_type = r.headers.get("Content-Type", "")
+        what = ",".join(_plan_ids(r)) if content_type.startswith("application/json") else content_type
+        if not seen or seen[-1] != (r.status_code, what):
+            seen.append((r.status_code, what))
+        if len(seen) > 1 and r.status_code == 200:
+            return seen
+        time.sleep(0.03)
+    raise AssertionError(f"the relaunch did not complete: {seen}")
+
+
+def test_reload_keeps_the_plan(api: Api) -> None:
     name = "edgelb-kubernetes-cluster"
     api.post(POOLS, json=SEED)
-    api.wait_plan(name, 200)
+    before = _plan_ids(api.wait_plan(name, 200))
     data = seed()
     frontend(data)["miscStrs"] = ["timeout client 86400s"]
     r = api.put(f"{POOLS}/{name}", json=data)
     assert r.headers["X-Localdcos-Pool-Update"] == "reload"
-    assert api.get(f"{SCHEDULER}/{name}/v1/plans/deploy").status_code == 200
+    after = api.get(f"{SCHEDULER}/{name}/v1/plans/deploy")
+    assert (after.status_code, _plan_ids(after)) == (200, before)
     assert "  timeout client 86400s\n" in api.get(f"{POOLS}/{name}/lbconfig").text
-    r = api.put(f"{POOLS}/{name}", json={**data, "mem": 2048})
+
+
+def test_relaunch_restarts_the_scheduler(api: Api) -> None:
+    # Cosmos updates the scheduler's Marathon app (kill before start): the old plan lingers, then no
+    # scheduler answers (Admin Router: 502, then its text 404), then the new plan runs.
+    api.set_options(pool_scheduler_restart_seconds=0.5, pool_scheduler_gap_seconds=0.6)
+    name = "edgelb-kubernetes-cluster"
+    api.post(POOLS, json=SEED)
+    old = ",".join(_plan_ids(api.wait_plan(name, 200)))
+    r = api.put(f"{POOLS}/{name}", json=seed(mem=2048))
     assert r.headers["X-Localdcos-Pool-Update"] == "relaunch"
-    assert api.get(f"{SCHEDULER}/{name}/v1/plans/deploy").status_code == 202
-    # haproxy.cfg already exists; it stays readable during the relaunch.
+    # The stored config changes at once; haproxy.cfg stays readable throughout.
+    assert api.get(f"{POOLS}/{name}").json()["mem"] == 2048
+    seen = _observe_relaunch(api, name)
     assert api.get(f"{POOLS}/{name}/lbconfig").status_code == 200
-    assert api.wait_plan(name, 200).status_code == 200
+    statuses = [status for status, _ in seen]
+    assert statuses == [200, 502, 404, 202, 200], seen
+    assert seen[0][1] == old
+    assert seen[1][1].startswith("text/html") and seen[2][1].startswith("text/plain")
+    new = seen[3][1]
+    assert new != old and seen[4][1] == new
+    history = api.sandbox.plan_history()
+    assert [(h["kind"], h["pool"]) for h in history] == [("install", name), ("relaunch", name)]
+    relaunch = history[1]
+    assert relaunch["created"] < relaunch["started"] <= relaunch["finished"]
+    assert relaunch["started"] - relaunch["created"] >= 1.1 - 0.01
+
+
+def test_relaunch_during_a_restart_waits_for_the_same_old_scheduler(api: Api) -> None:
+    api.set_options(pool_scheduler_restart_seconds=0.4, pool_scheduler_gap_seconds=0.4)
+    name = "edgelb-kubernetes-cluster"
+    api.post(POOLS, json=SEED)
+    old = _plan_ids(api.wait_plan(name, 200))
+    api.put(f"{POOLS}/{name}", json=seed(mem=2048))
+    api.put(f"{POOLS}/{name}", json=seed(mem=4096))
+    r = api.get(f"{SCHEDULER}/{name}/v1/plans/deploy")
+    assert (r.status_code, _plan_ids(r)) == (200, old)
+    seen = _observe_relaunch(api, name)
+    assert [status for status, _ in seen] == [200, 502, 404, 202, 200], seen
+    pods = api.get(f"{SCHEDULER}/{name}/v1/pod/edgelb-pool-0/info").json()
+    assert [e["status"]["state"] for e in pods] == ["TASK_RUNNING", "TASK_FINISHED"]
 
 
 def test_lbconfig_shows_the_control_plane_of_each_cluster(api: Api) -> None:
@@ -617,7 +675,7 @@ def test_snapshot_restore_keeps_pools_lifecycles_and_uninstalls(api: Api) -> Non
     api.post(POOLS, json=seed(name="b"))
     api.delete(f"{POOLS}/b")
     data = api.sandbox.state()["edgelb"]
-    assert [p["pool"]["name"] for p in data["pools"]] == ["a"]
+    assert [p["current"]["pool"]["name"] for p in data["pools"]] == ["a"]
     assert [u["pool"]["name"] for u in data["uninstalling"]] == ["b"]
     options = SandboxOptions(pool_delete_seconds=3600)
     restored = EdgeLB(options, Mesos(options))
