@@ -18,7 +18,7 @@ from fastapi import Response
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from starlette.datastructures import Headers
 
-from localdcos.core.state import CONTROL_PREFIX, Core, is_control_path
+from localdcos.core.state import CONTROL_PREFIX, SERVICE_SCOPE_KEY, Core, is_control_path
 from localdcos.iam import authorize, nginx_page
 
 log = logging.getLogger("localdcos")
@@ -36,6 +36,8 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _NOT_FOUND_PAGE = nginx_page(404, "Not Found", "The requested resource could not be found.")
 # nginx's location for a one-segment service path without its trailing slash (a 301 adds it).
 _SERVICE_WITHOUT_SLASH = re.compile(r"/service/[0-9a-zA-Z.-]+")
+# Other exact locations whose only job is a 301 adding the slash.
+_SLASH_REDIRECTS = frozenset({"/mesos", "/mesos_dns"})
 
 
 class AdminRouter:
@@ -111,7 +113,7 @@ class AdminRouter:
             # Deprecated alias, rewritten internally (§1.1).
             path = "/service" + path
             scope = {**scope, "path": path, "raw_path": path.encode()}
-        if _SERVICE_WITHOUT_SLASH.fullmatch(path):
+        if _SERVICE_WITHOUT_SLASH.fullmatch(path) or path in _SLASH_REDIRECTS:
             return RedirectResponse(path + "/" + suffix, status_code=301), scope
         if not path.startswith("/service/") and not any(
             path == p or path.startswith(p.rstrip("/") + "/") for p in self.core.mounted_prefixes()
@@ -123,8 +125,11 @@ class AdminRouter:
             if denied is not None:
                 return denied, scope
 
-        if path.startswith("/service/") and self.core.resolve_service(path) is None:
-            return PlainTextResponse(SERVICE_NOT_FOUND, status_code=404), scope
+        if path.startswith("/service/"):
+            resolved = self.core.resolve_service(path)
+            if resolved is None:
+                return PlainTextResponse(SERVICE_NOT_FOUND, status_code=404), scope
+            scope = {**scope, SERVICE_SCOPE_KEY: resolved}
         if path.startswith(MARATHON_PREFIX + "/"):
             if self.core.options.marathon_unavailable:
                 return PlainTextResponse(CACHE_NOT_READY, status_code=503), scope

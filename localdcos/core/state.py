@@ -22,6 +22,8 @@ CA_PATH = "/ca/dcos-ca.crt"
 CONTROL_PREFIX = "/_localdcos"
 LOGIN_PATH = "/acs/api/v1/auth/login"
 SERVICE_PREFIX = "/service/"
+#: Where the gateway leaves the service name it resolved a `/service/...` request to (ASGI scope).
+SERVICE_SCOPE_KEY = "localdcos.service"
 #: The request log keeps this many entries (oldest dropped first).
 REQUEST_LOG_SIZE = 10_000
 # Admin Router tries at most this many leading path segments as a service name.

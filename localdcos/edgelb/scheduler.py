@@ -13,10 +13,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from localdcos.core.options import SandboxOptions
+from localdcos.core.state import SERVICE_SCOPE_KEY
 from localdcos.edgelb import lifecycle as lc
 from localdcos.edgelb import plans
 from localdcos.edgelb.model import V2Pool
@@ -65,7 +66,13 @@ class PoolSchedulerApi:
         r.add_api_route("/{service:path}/v1/endpoints/{endpoint}", self.endpoint, methods=["GET"])
         return r
 
-    def _lookup(self, service: str) -> _Answering | Response:
+    def _lookup(self, request: Request, service: str) -> _Answering | Response:
+        resolved = request.scope.get(SERVICE_SCOPE_KEY, service)
+        if resolved != service:
+            # Admin Router sent it to a shorter service name (e.g. Edge-LB's own API, in front of
+            # a pool in namespace `edgelb`): that service has no such path.
+            rest = request.url.path.removeprefix(f"/service/{resolved}")
+            return JSONResponse({"code": 404, "message": f"path {rest} was not found"}, status_code=404)
         rec = self.store.lookup_service(service)
         if rec is None:
             return _no_service()
@@ -84,14 +91,14 @@ class PoolSchedulerApi:
             return HTMLResponse(_BAD_GATEWAY_PAGE, status_code=502)
         return _no_service()
 
-    async def plans(self, service: str) -> Response:
-        found = self._lookup(service)
+    async def plans(self, request: Request, service: str) -> Response:
+        found = self._lookup(request, service)
         if isinstance(found, Response):
             return found
         return JSONResponse(["deploy"] if found.uninstall is not None else ["deploy", "update"])
 
-    async def plan(self, service: str, plan: str) -> Response:
-        found = self._lookup(service)
+    async def plan(self, request: Request, service: str, plan: str) -> Response:
+        found = self._lookup(request, service)
         if isinstance(found, Response):
             return found
         if plan != "deploy":
@@ -103,14 +110,14 @@ class PoolSchedulerApi:
             status, body = plans.deploy_plan(found.deployment, self.options)
         return JSONResponse(body, status_code=status)
 
-    async def pods(self, service: str) -> Response:
-        found = self._lookup(service)
+    async def pods(self, request: Request, service: str) -> Response:
+        found = self._lookup(request, service)
         if isinstance(found, Response):
             return found
         return JSONResponse(plans.pod_names(found.pool))
 
-    async def pod_info(self, service: str, pod: str) -> Response:
-        found = self._lookup(service)
+    async def pod_info(self, request: Request, service: str, pod: str) -> Response:
+        found = self._lookup(request, service)
         if isinstance(found, Response):
             return found
         info = plans.pod_info(
@@ -125,14 +132,14 @@ class PoolSchedulerApi:
             return _not_found("Pod", pod)
         return JSONResponse(info)
 
-    async def endpoints(self, service: str) -> Response:
-        found = self._lookup(service)
+    async def endpoints(self, request: Request, service: str) -> Response:
+        found = self._lookup(request, service)
         if isinstance(found, Response):
             return found
         return JSONResponse(plans.endpoint_names(found.pool, deployed=found.deployed))
 
-    async def endpoint(self, service: str, endpoint: str) -> Response:
-        found = self._lookup(service)
+    async def endpoint(self, request: Request, service: str, endpoint: str) -> Response:
+        found = self._lookup(request, service)
         if isinstance(found, Response):
             return found
         detail = plans.endpoint_detail(found.pool, endpoint, deployed=found.deployed)
