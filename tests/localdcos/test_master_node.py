@@ -95,7 +95,9 @@ def test_dcos_deploy_apply_of_a_few_apps(sandbox: Sandbox) -> None:
         "agent_public",
     }
 
-    apps = [{"id": f"bench/app{i}", "cmd": "sleep 1000", "cpus": 0.01, "mem": 16} for i in range(3)]
+    apps: list[dict[str, Any]] = [
+        {"id": f"bench/app{i}", "cmd": "sleep 1000", "cpus": 0.01, "mem": 16} for i in range(3)
+    ]
     for app in apps:
         # Its state read: a trailing slash and embed=app.counts; 404 means "create".
         missing = sandbox.request("GET", f"{APPS}/{app['id']}/", token=token, params={"embed": "app.counts"})
