@@ -34,8 +34,10 @@ class Sandbox:
     """A localdcos process on a free loopback port, with the admin user `admin:admin-password`.
 
     `extra_args` go to `serve` as-is (e.g. "--deploy-seconds", "0.05"). Calls to the control API
-    (`/_localdcos/...`, which needs an admin token with `--auth token`) carry the admin's token: it
-    logs in on first use and again when the token stops working (after `expire_tokens`)."""
+    (`/_localdcos/...`, which needs an admin token with `--auth token`) carry the admin's token,
+    taken from the sandbox's `--token-file` (written at every start; `expire_tokens` hands back a
+    fresh one), so the harness itself never logs in and the request log holds only the test's
+    own DC/OS traffic. Only when that token is refused too does it log in."""
 
     def __init__(
         self,
@@ -49,6 +51,9 @@ class Sandbox:
         self.workdir = Path(self._tmp.name)
         self.ca_file: Path | None = self.workdir / "dcos-ca.crt" if tls else None
         self.state_file = state_file
+        # The admin token the sandbox writes at start (a test's own --token-file is used as is).
+        given = [extra_args[i + 1] for i, arg in enumerate(extra_args[:-1]) if arg == "--token-file"]
+        self.token_file = Path(given[-1]) if given else self.workdir / "admin-token"
         self.args = [
             "--auth",
             auth,
@@ -56,6 +61,7 @@ class Sandbox:
             f"{ADMIN_UID}:{ADMIN_PASSWORD}",
             *(["--tls", "--ca-out", str(self.ca_file)] if tls else []),
             *(["--state-file", str(state_file)] if state_file is not None else []),
+            *([] if given else ["--token-file", str(self.token_file)]),
             *extra_args,
         ]
         self.start_timeout = start_timeout
@@ -145,6 +151,7 @@ class Sandbox:
     def restart(self) -> None:
         """Stop and start again with the same arguments (new port; same state file)."""
         self.stop()
+        self._control_token = None
         self._start()
 
     def close(self) -> None:
@@ -194,17 +201,26 @@ class Sandbox:
     # -- control API -------------------------------------------------------------------------------
 
     def control_headers(self) -> dict[str, str]:
-        """`Authorization` for the control API (the admin's cached token)."""
+        """`Authorization` for the control API (the admin's token, see the class)."""
         if self._control_token is None:
-            self._control_token = self.admin_token()
+            self._control_token = self._fresh_control_token(rejected=None)
         return {"Authorization": f"token={self._control_token}"}
 
+    def _fresh_control_token(self, rejected: str | None) -> str:
+        try:
+            written = self.token_file.read_text().strip()
+        except OSError:
+            written = ""
+        if written and written != rejected:
+            return written
+        return self.admin_token()  # the last resort: a login, which the request log shows
+
     def _control(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """A control API call with the admin's token, logging in again once if it was refused."""
+        """A control API call with the admin's token, once more with a fresh one if it was refused."""
         headers = dict(kwargs.pop("headers", None) or {})
         response = self._send(method, path, headers={**headers, **self.control_headers()}, **kwargs)
         if response.status_code == 401:
-            self._control_token = None
+            self._control_token = self._fresh_control_token(rejected=self._control_token)
             response = self._send(method, path, headers={**headers, **self.control_headers()}, **kwargs)
         return response
 
@@ -228,8 +244,9 @@ class Sandbox:
         return options
 
     def expire_tokens(self) -> None:
-        self._control_json("POST", "/tokens/expire")
-        self._control_token = None
+        """Invalidate every token issued so far (the helper's own is replaced at once)."""
+        answer = self._control_json("POST", "/tokens/expire")
+        self._control_token = answer["token"] if isinstance(answer, dict) else None
 
     def state(self) -> dict[str, Any]:
         snapshot: dict[str, Any] = self._control_json("GET", "/state")

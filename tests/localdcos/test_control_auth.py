@@ -94,3 +94,24 @@ def test_state_and_token_files_are_private(tmp_path: Path) -> None:
         assert "signing_key" in state_file.read_text()
         token = token_file.read_text().strip()
         assert box.request("GET", "/_localdcos/control", token=token).status_code == 200
+
+
+def test_expiry_hands_the_caller_a_fresh_token(sandbox: Sandbox) -> None:
+    old = sandbox.admin_token()
+    expired = sandbox.request("POST", "/_localdcos/tokens/expire", token=old)
+    assert expired.status_code == 200
+    fresh = expired.json()["token"]
+    assert sandbox.request("GET", "/_localdcos/control", token=old).status_code == 401
+    assert sandbox.request("GET", "/_localdcos/control", token=fresh).status_code == 200
+    assert sandbox.request("GET", "/service/marathon/v2/info", token=fresh).status_code == 200
+
+
+def test_the_helper_leaves_no_traffic_of_its_own(sandbox: Sandbox) -> None:
+    # Its token comes from the sandbox's token file, never from a login the request log would show.
+    sandbox.clear_requests()
+    sandbox.control_options()
+    sandbox.expire_tokens()
+    sandbox.state()
+    sandbox.restart()
+    sandbox.control(deploy_seconds=0.2)
+    assert sandbox.requests() == []
