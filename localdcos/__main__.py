@@ -1,4 +1,6 @@
-"""`python -m localdcos serve ...`: run the sandbox until SIGTERM/SIGINT."""
+"""`python -m localdcos serve ...`: run the sandbox until SIGTERM/SIGINT.
+`python -m localdcos cluster add|remove|list ...`: install kubernetes-cluster services into a
+running sandbox (localdcos.clusters.cli)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from typing import Any
 import uvicorn
 
 from localdcos import pki
+from localdcos.clusters import cli as cluster_cli
 from localdcos.common import url_host, write_atomically
 from localdcos.core.options import SandboxOptions
 from localdcos.core.state import Core
@@ -90,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--token-file", type=Path, help="write a valid admin token there at start")
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (stderr)")
     _add_option_flags(serve)
+    cluster_cli.add_parser(commands)
     return parser
 
 
@@ -238,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "cluster":
+        return cluster_cli.run(args)
     return 2
 
 

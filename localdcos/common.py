@@ -12,6 +12,13 @@ from pathlib import Path
 
 #: DC/OS's L4LB (Minuteman) names end in this.
 VIP_SUFFIX = ".l4lb.thisdcos.directory"
+#: The sandbox's one public agent: where Marathon's tasks and the load balancers run (Mesos lists
+#: it next to the agents of the kubernetes-cluster tasks).
+PUBLIC_AGENT_ID = "6a0e4a4e-6c6c-4c4a-9d8e-6c6f63616c64-S0"
+PUBLIC_AGENT_HOST = "127.0.0.1"
+#: The (only) master, and the name the cluster goes by (`cluster` in Mesos' state).
+MASTER_HOST = "127.0.0.1"
+CLUSTER_NAME = "localdcos"
 
 
 def iso(ts: float) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Response
 
+from localdcos.clusters import KubernetesClusters
 from localdcos.core.control import ControlApi
 from localdcos.core.gateway import AdminRouter
 from localdcos.core.options import SandboxOptions
@@ -25,6 +26,7 @@ from localdcos.marathon import Marathon
 from localdcos.marathon_lb import MarathonLB
 from localdcos.mesos import Mesos
 from localdcos.pki import SigningAuthority
+from localdcos.system import Health, MesosDns, Metadata
 
 log = logging.getLogger("localdcos")
 
@@ -37,17 +39,24 @@ class Services:
         self.marathon = Marathon(options)
         self.mesos = Mesos(options)
         self.edgelb = EdgeLB(options, self.mesos)
+        # Stateless views of the master node (no state file section).
+        self.master_node: list[EmulatedService] = [
+            MesosDns(self.mesos),
+            Metadata(options),
+            Health(self.mesos),
+        ]
 
     def all(self) -> list[EmulatedService]:
         # Also the order of the state file's sections.
-        return [self.iam, self.marathon, self.mesos, self.edgelb]
+        return [self.iam, self.marathon, self.mesos, self.edgelb, *self.master_node]
 
 
 def node_extensions(
     options: SandboxOptions, services: Services, *, workdir: Path, authority: SigningAuthority
 ) -> list[SandboxExtension]:
-    """The emulated Marathon-LB and the HAProxy runtime, wired to the services (observe order
-    matters: the runtime publishes VIP names before Marathon-LB checks configs that use them)."""
+    """The cluster installer, the emulated Marathon-LB and the HAProxy runtime, wired to the services
+    (observe order matters: the runtime publishes VIP names before Marathon-LB checks configs that
+    use them)."""
     node = NodeNamespace(workdir / "node", ca_bundle_pem=authority.ca_cert_pem)
     if node.mode == "none":
         log.warning("HAProxy runs without the node namespace: %s", node.note)
@@ -67,7 +76,8 @@ def node_extensions(
         pools=pools,
         authority=authority,
     )
-    return [runtime, mlb]
+    clusters = KubernetesClusters(services.marathon, services.mesos, network=runtime)
+    return [clusters, runtime, mlb]
 
 
 def create_app(

@@ -21,6 +21,9 @@ ADMIN_UID = "admin"
 ADMIN_PASSWORD = "admin-password"
 READY_PREFIX = "localdcos listening on "
 HTTP_TIMEOUT = 10.0
+CONTROL_PREFIX = "/_localdcos"
+# Inside Sandbox, `requests` names its request-log method.
+HttpResponse = requests.Response
 
 
 class SandboxError(RuntimeError):
@@ -30,7 +33,11 @@ class SandboxError(RuntimeError):
 class Sandbox:
     """A localdcos process on a free loopback port, with the admin user `admin:admin-password`.
 
-    `extra_args` go to `serve` as-is (e.g. "--deploy-seconds", "0.05")."""
+    `extra_args` go to `serve` as-is (e.g. "--deploy-seconds", "0.05"). Calls to the control API
+    (`/_localdcos/...`, which needs an admin token with `--auth token`) carry the admin's token,
+    taken from the sandbox's `--token-file` (written at every start; `expire_tokens` hands back a
+    fresh one), so the harness itself never logs in and the request log holds only the test's
+    own DC/OS traffic. Only when that token is refused too does it log in."""
 
     def __init__(
         self,
@@ -44,6 +51,9 @@ class Sandbox:
         self.workdir = Path(self._tmp.name)
         self.ca_file: Path | None = self.workdir / "dcos-ca.crt" if tls else None
         self.state_file = state_file
+        # The admin token the sandbox writes at start (a test's own --token-file is used as is).
+        given = [extra_args[i + 1] for i, arg in enumerate(extra_args[:-1]) if arg == "--token-file"]
+        self.token_file = Path(given[-1]) if given else self.workdir / "admin-token"
         self.args = [
             "--auth",
             auth,
@@ -51,6 +61,7 @@ class Sandbox:
             f"{ADMIN_UID}:{ADMIN_PASSWORD}",
             *(["--tls", "--ca-out", str(self.ca_file)] if tls else []),
             *(["--state-file", str(state_file)] if state_file is not None else []),
+            *([] if given else ["--token-file", str(self.token_file)]),
             *extra_args,
         ]
         self.start_timeout = start_timeout
@@ -65,6 +76,7 @@ class Sandbox:
             # An idle keep-alive TLS connection (kept by any live Response) holds up the server's
             # graceful shutdown until its timeout; tests do not need keep-alive.
             self.session.headers["Connection"] = "close"
+        self._control_token: str | None = None
         self._proc: subprocess.Popen[str] | None = None
         self._stderr: IO[bytes] | None = None
         self._start()
@@ -139,6 +151,7 @@ class Sandbox:
     def restart(self) -> None:
         """Stop and start again with the same arguments (new port; same state file)."""
         self.stop()
+        self._control_token = None
         self._start()
 
     def close(self) -> None:
@@ -172,42 +185,97 @@ class Sandbox:
         return {"Authorization": f"token={self.admin_token()}"}
 
     def request(
-        self, method: str, path: str, *, token: str | None = None, **kwargs: Any
+        self, method: str, path: str, *, token: str | None = None, anonymous: bool = False, **kwargs: Any
     ) -> requests.Response:
-        """`method path` against the sandbox; with `token` it is sent as `Authorization: token=`."""
+        """`method path` against the sandbox; with `token` it is sent as `Authorization: token=`.
+        A control API call without a token or Authorization header gets the admin's (see the
+        class), unless `anonymous`."""
         headers = dict(kwargs.pop("headers", None) or {})
         if token is not None:
             headers["Authorization"] = f"token={token}"
         kwargs.setdefault("allow_redirects", False)
+        if path.startswith(CONTROL_PREFIX) and not anonymous and "Authorization" not in headers:
+            return self._control(method, path, headers=headers, **kwargs)
         return self._send(method, path, headers=headers, **kwargs)
 
     # -- control API -------------------------------------------------------------------------------
 
-    def requests(self) -> list[dict[str, Any]]:
-        """The request log: [{"method", "path", "query", "status"}, ...] (control API excluded)."""
-        response = self._send("GET", "/_localdcos/requests")
+    def control_headers(self) -> dict[str, str]:
+        """`Authorization` for the control API (the admin's token, see the class)."""
+        if self._control_token is None:
+            self._control_token = self._fresh_control_token(rejected=None)
+        return {"Authorization": f"token={self._control_token}"}
+
+    def _fresh_control_token(self, rejected: str | None) -> str:
+        try:
+            written = self.token_file.read_text().strip()
+        except OSError:
+            written = ""
+        if written and written != rejected:
+            return written
+        return self.admin_token()  # the last resort: a login, which the request log shows
+
+    def _control(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """A control API call with the admin's token, once more with a fresh one if it was refused."""
+        headers = dict(kwargs.pop("headers", None) or {})
+        response = self._send(method, path, headers={**headers, **self.control_headers()}, **kwargs)
+        if response.status_code == 401:
+            self._control_token = self._fresh_control_token(rejected=self._control_token)
+            response = self._send(method, path, headers={**headers, **self.control_headers()}, **kwargs)
+        return response
+
+    def _control_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._control(method, CONTROL_PREFIX + path, **kwargs)
         response.raise_for_status()
-        entries: list[dict[str, Any]] = response.json()
+        return response.json() if response.content else None
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The request log: [{"method", "path", "query", "status", "start", "end"}, ...] (control
+        API excluded; start/end in wall-clock seconds)."""
+        entries: list[dict[str, Any]] = self._control_json("GET", "/requests")
         return entries
 
     def clear_requests(self) -> None:
-        self._send("DELETE", "/_localdcos/requests").raise_for_status()
+        self._control_json("DELETE", "/requests")
 
     def control(self, **knobs: Any) -> dict[str, Any]:
         """PATCH SandboxOptions fields live; returns all options."""
-        response = self._send("PATCH", "/_localdcos/control", json=knobs)
-        response.raise_for_status()
-        options: dict[str, Any] = response.json()
+        options: dict[str, Any] = self._control_json("PATCH", "/control", json=knobs)
         return options
 
     def expire_tokens(self) -> None:
-        self._send("POST", "/_localdcos/tokens/expire").raise_for_status()
+        """Invalidate every token issued so far (the helper's own is replaced at once)."""
+        answer = self._control_json("POST", "/tokens/expire")
+        self._control_token = answer["token"] if isinstance(answer, dict) else None
 
     def state(self) -> dict[str, Any]:
-        response = self._send("GET", "/_localdcos/state")
-        response.raise_for_status()
-        snapshot: dict[str, Any] = response.json()
+        snapshot: dict[str, Any] = self._control_json("GET", "/state")
         return snapshot
+
+    def add_cluster(self, name: str, **body: Any) -> HttpResponse:
+        """`POST /_localdcos/clusters`: install the kubernetes-cluster service `name` (200 when it
+        was installed already, 201 otherwise); `body` may add e.g. `controlPlanes`."""
+        return self._control("POST", CONTROL_PREFIX + "/clusters", json={"name": name, **body})
+
+    def remove_cluster(self, name: str) -> HttpResponse:
+        return self._control("DELETE", f"{CONTROL_PREFIX}/clusters/{name.strip('/')}")
+
+    def clusters(self) -> list[dict[str, Any]]:
+        """`GET /_localdcos/clusters`: every cluster's ClusterInfo."""
+        infos: list[dict[str, Any]] = self._control_json("GET", "/clusters")
+        return infos
+
+    def deployment_history(self) -> list[dict[str, Any]]:
+        """Marathon deployments that finished: [{"id", "version", "affectedApps", "created",
+        "finished", "outcome"}]."""
+        entries: list[dict[str, Any]] = self._control_json("GET", "/marathon/deployments/history")
+        return entries
+
+    def plan_history(self) -> list[dict[str, Any]]:
+        """Pool plans that finished: [{"pool", "namespace", "plan", "deployId", "kind", "created",
+        "started", "finished"}]."""
+        entries: list[dict[str, Any]] = self._control_json("GET", "/edgelb/plans/history")
+        return entries
 
     # -- waiting -----------------------------------------------------------------------------------
 
@@ -239,7 +307,5 @@ class Sandbox:
         self.wait_until(done, timeout, what="no running deployments")
 
     def control_options(self) -> dict[str, Any]:
-        response = self._send("GET", "/_localdcos/control")
-        response.raise_for_status()
-        options: dict[str, Any] = response.json()
+        options: dict[str, Any] = self._control_json("GET", "/control")
         return options

@@ -1,14 +1,22 @@
-"""The sandbox's control API under `/_localdcos` (no token: it is not DC/OS traffic).
+"""The sandbox's control API under `/_localdcos`. It is not DC/OS traffic (the request log leaves it
+out), but with `--auth token` it needs an admin token like Admin Router's routes do (gateway.py):
+it hands out the IAM signing key and rewrites identities.
 
 GET/PATCH /control               SandboxOptions, live-editable
-GET/DELETE /requests             the request log of DC/OS traffic
-POST /tokens/expire              invalidate every token issued so far
+GET/DELETE /requests             the request log of DC/OS traffic, oldest first, the last 10,000:
+                                 [{"method", "path", "query", "status", "start", "end"}] with
+                                 start/end in wall-clock seconds (time.time())
+POST /tokens/expire              invalidate every token issued so far; a caller that came with a
+                                 valid token gets a fresh one back ({"token"}, 200), else 204
 POST /tokens                     {"uid"} -> a token for any known identity
 GET /identities                  users and service accounts
 PUT /users/{uid}                 {"password", "permission"?}
 PUT /service-accounts/{uid}      {"public_key", "permission"?}
 DELETE /identities/{uid}
 GET /state                       what the state file holds
+
+Mounted next to it by the parts they belong to: /clusters (localdcos.clusters), /mesos (Mesos'
+frameworks and task states), /marathon/deployments/history, /edgelb/plans/history, /haproxy.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from localdcos.core.options import SandboxOptions
 from localdcos.core.state import Core
+from localdcos.iam import InvalidToken, presented_token
 
 _OPTION_NAMES = frozenset(f.name for f in fields(SandboxOptions))
 
@@ -91,9 +100,19 @@ class ControlApi:
         self.core.request_log.clear()
         return Response(status_code=204)
 
-    async def expire_tokens(self) -> Response:
+    async def expire_tokens(self, request: Request) -> Response:
+        # Who asked (the gateway let them in): they keep the control API without a new login.
+        uid = None
+        token = presented_token(request.headers)
+        if token:
+            try:
+                uid = self.core.iam.verify(token)
+            except InvalidToken:
+                uid = None
         self.core.iam.revoke_all()
-        return Response(status_code=204)
+        if uid is None:
+            return Response(status_code=204)
+        return JSONResponse({"token": self.core.iam.issue_token(uid)})
 
     async def issue_token(self, request: Request) -> Response:
         """A token for any known uid without its credentials (e.g. for a no-permission user)."""

@@ -28,11 +28,20 @@ class SandboxOptions:
     # "none" an open cluster without authentication.
     auth: Literal["none", "token"] = "token"
     token_ttl_seconds: int = 5 * 24 * 3600
-    # Mesos frameworks (DC/OS service names) whose kube-control-plane tasks pools can select.
+    # Mesos frameworks (DC/OS service names) whose kube-control-plane tasks pools can select. Only
+    # the framework: `POST /_localdcos/clusters` (`python -m localdcos cluster add`) installs the
+    # whole kubernetes-cluster service, its scheduler app in Marathon included.
     clusters: list[str] = field(default_factory=lambda: ["kubernetes-cluster"])
+    # What `/dcos-metadata/dcos-version.json` says (Marathon 1.10 ships with DC/OS 2.1).
+    dcos_version: str = "2.1.0"
     # Edge-LB
     pool_deploy_seconds: float = 0.5
     pool_delete_seconds: float = 0.3
+    # A relaunch (a PUT changing package options) restarts the pool's scheduler, kill before start:
+    # the OLD scheduler still answers its old plan this long, then none answers for the gap (Admin
+    # Router: 502, then its text 404), then the NEW scheduler's plan runs `pool_deploy_seconds`.
+    pool_scheduler_restart_seconds: float = 0.3
+    pool_scheduler_gap_seconds: float = 0.2
     stall_pools: bool = False
     # Edge-LB's trap: answer 500 after storing a pool, as its 10 s internal timeout does.
     edgelb_timeout_trap: bool = False

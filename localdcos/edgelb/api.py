@@ -1,11 +1,14 @@
 """Emulated Edge-LB API server (`/service/edgelb`) and, through scheduler.py, its pool schedulers.
 
-Each stored pool gets an emulated SDK scheduler whose API the core mounts at `scheduler_prefix`.
+Each stored pool gets an emulated SDK scheduler whose API the core mounts at `scheduler_prefix`
+(`/service`: the scheduler of a pool in namespace `ns` is the DC/OS service `ns/<name>`); the
+sandbox-only routes (`control_router`) show when plans finished.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -46,7 +49,8 @@ def _text(status: int, body: str) -> PlainTextResponse:
 class EdgeLB:
     name = "edgelb"
     prefix = "/service/edgelb"
-    scheduler_prefix = "/service/dcos-edgelb/pools"
+    scheduler_prefix = "/service"
+    control_prefix = "/_localdcos/edgelb"
 
     def __init__(self, options: SandboxOptions, mesos: Mesos) -> None:
         self.options = options
@@ -89,8 +93,22 @@ class EdgeLB:
         return r
 
     def scheduler_router(self) -> APIRouter:
-        """SDK scheduler API of every default-namespace pool; mount at `scheduler_prefix`."""
+        """SDK scheduler API of every pool, any namespace; mount at `scheduler_prefix`."""
         return PoolSchedulerApi(self.store, self.options).router()
+
+    def service_names(self) -> list[str]:
+        """The pool schedulers Admin Router can resolve (`<namespace>/<name>`)."""
+        return self.store.service_names()
+
+    def control_router(self) -> APIRouter:
+        """GET /plans/history: [{"pool", "namespace", "plan", "deployId", "kind", "created",
+        "started", "finished"}], the last 10,000 plans that finished (wall-clock seconds)."""
+        r = APIRouter()
+        r.add_api_route("/plans/history", self._plan_history, methods=["GET"])
+        return r
+
+    async def _plan_history(self) -> Response:
+        return JSONResponse(self.store.history())
 
     async def ping(self) -> Response:
         return _text(200, "pong")
@@ -181,7 +199,7 @@ class EdgeLB:
         rec = self.store.record(name)
         if rec is None:
             return _pool_not_found(name)
-        return JSONResponse(plans.metadata(rec.pool, deployed=rec.deployed))
+        return JSONResponse(plans.metadata(rec.pool, deployed=rec.running(time.time()) is not None))
 
     async def _answer_stored(self, pool: V2Pool, effect: str, verb: str) -> Response:
         headers = {UPDATE_HEADER: effect}

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from localdcos.core.options import SandboxOptions
-from localdcos.edgelb.lifecycle import PoolRecord, UninstallRecord
+from localdcos.edgelb.lifecycle import Deployment, UninstallRecord
 from localdcos.edgelb.model import V2Pool
 
 POOL_AGENT_HOST = "127.0.0.1"
@@ -20,7 +20,8 @@ def _stable_id(*parts: str) -> str:
 
 
 def service_name(pool: V2Pool) -> str:
-    return f"{pool.namespace}/{pool.name}"
+    """The pool scheduler's SDK service name; a pool without a namespace sits at Marathon's root."""
+    return f"{pool.namespace}/{pool.name}" if pool.namespace else pool.name
 
 
 def _task_id(pool: V2Pool, deploy_id: str, task: str) -> str:
@@ -50,7 +51,7 @@ def _phase(scope: str, name: str, strategy: str, steps: list[dict[str, Any]]) ->
     }
 
 
-def deploy_plan(record: PoolRecord, options: SandboxOptions) -> tuple[int, dict[str, Any]]:
+def deploy_plan(record: Deployment, options: SandboxOptions) -> tuple[int, dict[str, Any]]:
     """`GET /v1/plans/deploy` of a pool scheduler: (HTTP status, body)."""
     scope = record.deploy_id
     count = record.pool.count

@@ -55,11 +55,17 @@ class ApiServers:
         self.addresses = addresses
         self.authority = authority
         self._lock = threading.Lock()
+        # The runtime's thread and a cluster install may sync at once; one start per cluster.
+        self._sync_lock = threading.Lock()
         self._closed = False
         self._entries: dict[str, _ApiServer] = {}
 
     def sync(self, clusters: Sequence[str]) -> None:
         """An apiserver for each of `clusters`, and for no other."""
+        with self._sync_lock:
+            self._sync(clusters)
+
+    def _sync(self, clusters: Sequence[str]) -> None:
         with self._lock:
             gone = [name for name in self._entries if name not in clusters]
             stopped = [self._entries.pop(name) for name in gone]

@@ -115,10 +115,23 @@ class HaproxyRuntime:
 
     # -- reconciling --------------------------------------------------------------------------------
 
-    def reconcile(self) -> None:
+    def sync_clusters(self) -> None:
+        """VIP names (always) and apiservers (once started with --haproxy) for Mesos' clusters, now:
+        what a cluster added at runtime needs before a load balancer can reach it. Blocking."""
         clusters = self.mesos.clusters()
         self.node.set_hosts(self.addresses.hosts(clusters))
-        self.apiservers.sync(clusters)
+        if self._thread is not None and not self._stop.is_set():
+            self.apiservers.sync(clusters)
+
+    def apiserver(self, cluster: str) -> dict[str, Any] | None:
+        """The fake apiserver of `cluster` (`address`, `url`, `error`), None without --haproxy."""
+        if not self.enabled:
+            return None
+        entry = self.apiservers.status().get(cluster)
+        return {k: entry[k] for k in ("address", "url", "error")} if entry is not None else None
+
+    def reconcile(self) -> None:
+        self.sync_clusters()
         if self._stop.is_set():
             return
         current = self.mlb.current

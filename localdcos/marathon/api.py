@@ -39,6 +39,7 @@ class Marathon:
 
     name = "marathon"
     prefix = "/service/marathon"
+    control_prefix = "/_localdcos/marathon"
 
     def __init__(self, options: SandboxOptions) -> None:
         self.options = options
@@ -47,6 +48,41 @@ class Marathon:
     def apps_with_tasks(self) -> list[dict[str, Any]]:
         """What `GET /v2/apps?embed=apps.tasks` answers right now (without advancing time)."""
         return views.list_apps(self.state, embed={"apps.tasks"})
+
+    def submit(self, app_id: str, definition: dict[str, Any] | None) -> str:
+        """Create (or, with None, delete) an app as a client of the REST API would, for what other
+        DC/OS parts install through Marathon (Cosmos' package installs). Returns the deployment id;
+        raises MarathonError with the answer Marathon would give."""
+        self.state.advance()
+        if definition is None:
+            return planning.plan(self.state, [Change(app_id, None)], force=True)[0]
+        errors = validation.raml_errors(definition, require_id=True)
+        if errors:
+            raise invalid_json(errors)
+        target = bodies.normalize_new(self.state, definition, app_id)
+        bodies.validate(self.state, target)
+        if self.state.live(app_id) is not None:
+            raise message(409, f"An app with id [{app_id}] already exists.")
+        return planning.plan(self.state, [Change(app_id, target)], force=False)[0]
+
+    def live_app(self, app_id: str) -> dict[str, Any] | None:
+        """The AppInfo of `app_id` (with tasks) as `GET /v2/apps/{id}` shows it, or None when there
+        is none or it is being deleted."""
+        self.state.advance()
+        app = self.state.live(app_id)
+        return views.app_info(self.state, app, tasks=True, failure=True) if app is not None else None
+
+    def control_router(self) -> APIRouter:
+        """GET /deployments/history: [{"id", "version", "affectedApps", "created", "finished",
+        "outcome"}], the last 10,000 deployments that left /v2/deployments (wall-clock seconds)."""
+        router = APIRouter()
+
+        async def history() -> Response:
+            self.state.advance()
+            return JSONResponse(list(self.state.history))
+
+        router.add_api_route("/deployments/history", history, methods=["GET"])
+        return router
 
     # -- apps ---------------------------------------------------------------------------------------
 

@@ -9,16 +9,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from localdcos.common import iso
+from localdcos.common import PUBLIC_AGENT_HOST, PUBLIC_AGENT_ID, iso
 
 TASK_STAGING = "TASK_STAGING"
 TASK_RUNNING = "TASK_RUNNING"
 TASK_KILLING = "TASK_KILLING"
 TASK_FAILED = "TASK_FAILED"
 
-HOST = "127.0.0.1"
+HOST = PUBLIC_AGENT_HOST
 # One emulated agent; ids look like Mesos ones so clients that parse them do not choke.
-AGENT_ID = "6a0e4a4e-6c6c-4c4a-9d8e-6c6f63616c64-S0"
+AGENT_ID = PUBLIC_AGENT_ID
 FRAMEWORK_ID = "6a0e4a4e-6c6c-4c4a-9d8e-6c6f63616c64-0001"
 LEADER = "127.0.0.1:8080"
 HOST_PORT_MIN, HOST_PORT_MAX = 31000, 32000  # the default Mesos agent port resource
@@ -76,6 +76,8 @@ class Deployment:
     original: dict[str, dict[str, Any] | None]  # app id -> definition before (None: did not exist)
     launches: bool  # needs new tasks to reach TASK_RUNNING (what a stall blocks)
     promoted: bool = False  # half-time passed: new tasks running, old ones not yet killed
+    # The last time the simulation found it stalled: it cannot finish before then.
+    stalled_seen: float = 0.0
 
     @property
     def total_steps(self) -> int:

@@ -39,9 +39,10 @@ def _conflicts(state: MarathonState, app_ids: Iterable[str]) -> list[Deployment]
     return [d for d in state.deployments.values() if wanted & set(d.actions)]
 
 
-def cancel(state: MarathonState, deployment: Deployment) -> None:
+def cancel(state: MarathonState, deployment: Deployment, outcome: str = "cancelled") -> None:
     """Drop `deployment`; what it achieved so far stays."""
     state.deployments.pop(deployment.id, None)
+    state.record_finished(deployment, time.time(), outcome)
     for app_id, actions in deployment.actions.items():
         app = state.apps.get(app_id)
         # The app of a cancelled stop is already gone from Marathon's root group.
@@ -104,7 +105,7 @@ def plan(state: MarathonState, changes: list[Change], *, force: bool) -> tuple[s
     if conflicts and not force:
         raise message(409, LOCKED_MESSAGE, deployments=[{"id": d.id} for d in conflicts])
     for deployment in conflicts:
-        cancel(state, deployment)
+        cancel(state, deployment, "superseded")
     limit = state.options.max_running_deployments
     if actions and len(state.deployments) >= limit:
         raise message(403, TOO_MANY_DEPLOYMENTS.format(n=limit))

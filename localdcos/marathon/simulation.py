@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import deque
 from dataclasses import asdict
 from typing import Any
 
@@ -30,6 +31,8 @@ from localdcos.marathon.model import (
     safe_path,
 )
 
+HISTORY_SIZE = 10_000
+
 
 class MarathonState:
     """Root Marathon's apps, groups and running deployments."""
@@ -41,6 +44,8 @@ class MarathonState:
         self.groups: set[str] = set()
         self.deployments: dict[str, Deployment] = {}
         self.last_version_ms = 0
+        # Deployments that left /v2/deployments, oldest first (memory only; see record_finished).
+        self.history: deque[dict[str, Any]] = deque(maxlen=HISTORY_SIZE)
 
     def live(self, app_id: str) -> App | None:
         """The app as writes see it (an app being deleted is gone already)."""
@@ -58,13 +63,14 @@ class MarathonState:
         d = max(self.options.deploy_seconds, 0.0)
         for deployment in list(self.deployments.values()):
             if self.stalled(deployment):
+                deployment.stalled_seen = now
                 continue
             if not deployment.promoted and now >= deployment.started + d / 2:
                 for app_id in deployment.actions:
                     if app := self.apps.get(app_id):
                         self._promote(app, deployment.started + d / 2)
                 deployment.promoted = True
-            if now >= deployment.started + d:
+            if now >= max(deployment.started + d, deployment.stalled_seen):
                 self._complete(deployment, now)
         busy = {app_id for dep in self.deployments.values() for app_id in dep.actions}
         for app in self.apps.values():
@@ -113,8 +119,27 @@ class MarathonState:
                 task.state = TASK_RUNNING
                 task.started_at = when
 
+    def record_finished(self, deployment: Deployment, finished: float, outcome: str) -> None:
+        """Note when `deployment` left /v2/deployments: `success` (its plan ran through),
+        `cancelled` (DELETE /v2/deployments) or `superseded` (a forced change took its apps)."""
+        self.history.append(
+            {
+                "id": deployment.id,
+                "version": deployment.version,
+                "affectedApps": sorted(deployment.actions),
+                "created": deployment.started,
+                "finished": finished,
+                "outcome": outcome,
+            }
+        )
+
     def _complete(self, deployment: Deployment, now: float) -> None:
         self.deployments.pop(deployment.id, None)
+        # When the simulated plan ended, not when a request happened to look.
+        d = max(self.options.deploy_seconds, 0.0)
+        self.record_finished(
+            deployment, min(now, max(deployment.started + d, deployment.stalled_seen)), "success"
+        )
         for app_id, actions in deployment.actions.items():
             app = self.apps.get(app_id)
             if app is None:

@@ -194,5 +194,9 @@ def list_apps(
         if selector is not None and not selector(app.definition.get("labels", {})):
             continue
         failure = bool({"apps.lastTaskFailure", "apps.failures"} & embed)
-        apps.append(app_info(state, app, tasks="apps.tasks" in embed, failure=failure))
+        info = app_info(state, app, tasks="apps.tasks" in embed, failure=failure)
+        if "apps.readiness" in embed:
+            # The emulation runs no readiness checks, so none has a result to show.
+            info["readinessCheckResults"] = []
+        apps.append(info)
     return apps

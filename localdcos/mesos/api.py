@@ -1,5 +1,6 @@
-"""The emulated Mesos master's HTTP side: a minimal read-only `GET /mesos/master/state`, and the
-sandbox-only control routes that register clusters and move tasks between states."""
+"""The emulated Mesos master's HTTP side: a minimal read-only `GET /mesos/master/state` and
+`/master/state-summary`, and the sandbox-only control routes that register clusters and move tasks
+between states."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException
 from fastapi.responses import Response
 
+from localdcos.common import CLUSTER_NAME, MASTER_HOST
+from localdcos.mesos import summary
 from localdcos.mesos.model import Framework, Task
 from localdcos.mesos.registry import MesosRegistry
 
@@ -67,15 +70,12 @@ class Mesos(MesosRegistry):
             }
             for fw in self.frameworks()
         ]
-        slaves = [
-            {"id": agent_id, "hostname": host, "pid": f"slave(1)@{host}:5051", "active": True}
-            for agent_id, host in self.agents().items()
-        ]
+        slaves = summary.state_slaves(self.agents())
         return {
-            "version": "1.10.0",
-            "cluster": "localdcos",
-            "leader": "master@127.0.0.1:5050",
-            "hostname": "127.0.0.1",
+            "version": summary.MESOS_VERSION,
+            "cluster": CLUSTER_NAME,
+            "leader": f"master@{MASTER_HOST}:5050",
+            "hostname": MASTER_HOST,
             "activated_slaves": len(slaves),
             "frameworks": frameworks,
             "slaves": slaves,
@@ -84,10 +84,19 @@ class Mesos(MesosRegistry):
     async def _master_state(self) -> dict[str, Any]:
         return self.state_json()
 
+    async def _state_summary(self) -> dict[str, Any]:
+        with self._lock:
+            return summary.state_summary(self.frameworks(), self.agents())
+
+    def all_agents(self) -> list[dict[str, Any]]:
+        """Every agent (`id`, `hostname`, `public`), the public one included."""
+        return summary.agents(self.agents())
+
     def router(self) -> APIRouter:
         r = APIRouter()
         for path in ("/master/state", "/master/state.json"):
             r.add_api_route(path, self._master_state, methods=["GET"])
+        r.add_api_route("/master/state-summary", self._state_summary, methods=["GET"])
         return r
 
     # -- control ------------------------------------------------------------------------------------

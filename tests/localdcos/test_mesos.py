@@ -116,36 +116,30 @@ def state_tasks(sandbox: Sandbox, token: str, framework: str) -> dict[str, dict[
 
 
 def test_control_router(sandbox: Sandbox) -> None:
-    url = sandbox.url
     token = sandbox.admin_token()
-    r = requests.post(
-        url + "/_localdcos/mesos/clusters",
-        json={"name": "dev/kubernetes01", "apiserverPort": 7443},
-        timeout=5,
-    )
+
+    def control(method: str, path: str, **kwargs: Any) -> requests.Response:
+        return sandbox.request(method, "/_localdcos/mesos" + path, **kwargs)
+
+    r = control("POST", "/clusters", json={"name": "dev/kubernetes01", "apiserverPort": 7443})
     assert r.status_code == 201
     assert r.json() == {"clusters": ["kubernetes-cluster", "dev/kubernetes01"]}
     cp = state_tasks(sandbox, token, "dev/kubernetes01")["kube-control-plane-0-instance"]
     assert cp["id"].startswith("dev.kubernetes01__kube-control-plane-0-instance__")
     assert [p["number"] for p in cp["discovery"]["ports"]["ports"] if p["name"] == "apiserver"] == [7443]
-    assert requests.get(url + "/_localdcos/mesos/clusters", timeout=5).json() == [
-        "kubernetes-cluster",
-        "dev/kubernetes01",
-    ]
-    r = requests.post(
-        url + "/_localdcos/mesos/task-state",
-        json={"framework": "dev/kubernetes01", "task": "kube-control-plane-0-instance", "state": "TASK_LOST"},
-        timeout=5,
-    )
-    assert r.json() == {"updated": 1}
+    assert control("GET", "/clusters").json() == ["kubernetes-cluster", "dev/kubernetes01"]
+    body = {"framework": "dev/kubernetes01", "task": "kube-control-plane-0-instance", "state": "TASK_LOST"}
+    assert control("POST", "/task-state", json=body).json() == {"updated": 1}
     assert (
         state_tasks(sandbox, token, "dev/kubernetes01")["kube-control-plane-0-instance"]["state"]
         == "TASK_LOST"
     )
-    assert requests.post(url + "/_localdcos/mesos/clusters", json={}, timeout=5).status_code == 400
-    assert requests.delete(url + "/_localdcos/mesos/clusters/dev/kubernetes01", timeout=5).status_code == 204
-    assert requests.delete(url + "/_localdcos/mesos/clusters/dev/kubernetes01", timeout=5).status_code == 404
+    assert control("POST", "/clusters", json={}).status_code == 400
+    assert control("DELETE", "/clusters/dev/kubernetes01").status_code == 204
+    assert control("DELETE", "/clusters/dev/kubernetes01").status_code == 404
     assert sandbox.control_options()["clusters"] == ["kubernetes-cluster"]
+    # Like the rest of the control API, only for an admin.
+    assert control("GET", "/clusters", anonymous=True).status_code == 401
 
 
 def test_clusters_option_is_live(sandbox: Sandbox) -> None:
