@@ -9,6 +9,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from provider.errors import TlsVerificationFailed
 from provider.http import DcosApiError, DcosHttp
 from provider.marathon_api import MarathonClient
 from provider.settings import load_settings
@@ -89,7 +90,7 @@ def tls_sandbox() -> Iterator[Sandbox]:
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_tls_is_verified_by_default_with_a_ca_bundle_or_off_only_when_asked(tls_sandbox: Sandbox) -> None:
     token = tls_sandbox.admin_token()
-    with pytest.raises(DcosApiError, match="cannot reach"):
+    with pytest.raises(TlsVerificationFailed, match="dcos:caBundle"):
         MarathonClient(client(tls_sandbox, token=token)).info()
     assert tls_sandbox.ca_file is not None
     assert MarathonClient(client(tls_sandbox, token=token, caBundle=str(tls_sandbox.ca_file))).info()

@@ -1,0 +1,176 @@
+"""MarathonApp's writes: create (or take over), converge, delete.
+
+Each write is followed by a wait on what the cluster actually does (marathon_wait.py). Only a real
+failure (the deployment did not finish, tasks not running at the deadline) rolls back a create,
+and the cause stays the message, followed by what the rollback did or could not do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import diagnostics
+from .errors import DeploymentFailed, OwnershipConflict, ProviderError, WaitInconclusive
+from .marathon_api import AppExists, MarathonClient
+from .marathon_model import canonical_app_id
+from .marathon_normalize import marker_of, request_body, settled_as
+from .marathon_wait import remove, wait_settled
+from .ownership import Claim, claim, exists_message, left_message, taken_message
+from .waiting import Deadline, read_until, write_once
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """The inputs that decide a write."""
+
+    definition: dict[str, Any]
+    owner: str
+    force: bool
+    adopt: bool
+    timeout: float
+
+    @property
+    def app_id(self) -> str:
+        return canonical_app_id(str(self.definition["id"]))
+
+
+@dataclass(frozen=True)
+class Result:
+    live: dict[str, Any]
+    deployment_id: str | None
+
+
+class Lifecycle:
+    def __init__(self, client: MarathonClient, marathon_version: Callable[[], str]) -> None:
+        self.client = client
+        self.version = marathon_version
+
+    def _progress(self, app_id: str) -> Callable[[str], None]:
+        return lambda message: diagnostics.progress(app_id, message)
+
+    def _read(self, app_id: str, deadline: Deadline) -> dict[str, Any] | None:
+        return read_until(deadline, lambda: self.client.get_app(app_id), f"app {app_id}")
+
+    # -- converge: one PUT unless the app already is as declared ------------------------------------
+
+    def _converge(self, spec: AppSpec, live: dict[str, Any] | None, deadline: Deadline) -> str | None:
+        app_id = spec.app_id
+        if live is not None and settled_as(spec.definition, spec.owner, live, self.version()):
+            self._progress(app_id)("the live app already is as declared; waiting for it to settle")
+            return None
+        body = request_body(spec.definition, spec.owner)
+
+        def applied() -> bool:
+            found = self.client.get_app(app_id)
+            return found is not None and settled_as(spec.definition, spec.owner, found, self.version())
+
+        deployment = write_once(
+            lambda: self.client.replace_app(body, spec.force), applied, deadline, f"app {app_id}"
+        )
+        self._progress(app_id)(
+            f"updated, waiting for deployment {deployment}"
+            if deployment
+            else "the update is in place, waiting"
+        )
+        return deployment
+
+    def _settle(self, spec: AppSpec, deadline: Deadline) -> dict[str, Any]:
+        return wait_settled(self.client, spec.app_id, deadline, self._progress(spec.app_id))
+
+    # -- create -------------------------------------------------------------------------------------
+
+    def create(self, spec: AppSpec) -> Result:
+        deadline = Deadline(spec.timeout)
+        app_id = spec.app_id
+        body = request_body(spec.definition, spec.owner)
+        existing: dict[str, Any] | None = None
+        try:
+            deployment = write_once(
+                lambda: self.client.create_app(body, spec.force),
+                lambda: self.client.get_app(app_id) is not None,
+                deadline,
+                f"app {app_id}",
+            )
+            if deployment is None:
+                # The answer was lost, yet an app is there: ours only if it carries our marker.
+                existing = self._read(app_id, deadline)
+                if existing is not None and marker_of(existing) == spec.owner:
+                    existing = None
+        except AppExists:
+            deployment = None
+            existing = self._read(app_id, deadline)
+            if existing is None:
+                raise ProviderError(
+                    f"app {app_id} existed a moment ago and is gone now; run `pulumi up` again"
+                ) from None
+        if existing is not None:
+            return self._take_over(spec, existing, deadline)
+        self._progress(app_id)(f"created, waiting for deployment {deployment or '(answer lost)'}")
+        try:
+            return Result(self._settle(spec, deadline), deployment)
+        except DeploymentFailed as failure:
+            raise DeploymentFailed(f"{failure} ({self._roll_back(spec)})") from None
+        except WaitInconclusive as unknown:
+            raise WaitInconclusive(
+                f"{unknown} (the app carries this stack's marker: the next `pulumi up` takes it over "
+                "and waits for it again)"
+            ) from None
+
+    def _take_over(self, spec: AppSpec, live: dict[str, Any], deadline: Deadline) -> Result:
+        app_id = spec.app_id
+        marker = marker_of(live)
+        whose = claim(marker, spec.owner)
+        if whose in (Claim.OTHER_STACK, Claim.UNMARKED) and not spec.adopt:
+            raise OwnershipConflict(exists_message("app", app_id, marker))
+        note = "adopting" if whose in (Claim.OTHER_STACK, Claim.UNMARKED) else "taking over this stack's"
+        self._progress(app_id)(f"{note} existing app")
+        deployment = self._converge(spec, live, deadline)
+        try:
+            return Result(self._settle(spec, deadline), deployment)
+        except DeploymentFailed as failure:
+            raise DeploymentFailed(
+                f"{failure} (the app existed before and was left in place, now marked as this resource's)"
+            ) from None
+
+    def _roll_back(self, spec: AppSpec) -> str:
+        """A failed create leaves nothing in the stack's state: remove what this call created so the
+        cluster does not keep an app no stack knows, and the next `pulumi up` starts clean."""
+        try:
+            remove(self.client, spec.app_id, Deadline(spec.timeout), self._progress(spec.app_id))
+        except ProviderError as error:
+            return (
+                f"removing it failed too: {error}; it carries this stack's marker, "
+                "so the next `pulumi up` takes it over"
+            )
+        return "the app was removed again; fix the cause and run `pulumi up` again"
+
+    # -- update -------------------------------------------------------------------------------------
+
+    def update(self, spec: AppSpec) -> Result:
+        deadline = Deadline(spec.timeout)
+        app_id = spec.app_id
+        live = self._read(app_id, deadline)
+        if live is None:
+            self._progress(app_id)("no longer exists on the cluster; creating it again")
+        else:
+            marker = marker_of(live)
+            if claim(marker, spec.owner) is Claim.OTHER_STACK and not spec.adopt:
+                raise OwnershipConflict(taken_message("app", app_id, marker, spec.owner))
+        deployment = self._converge(spec, live, deadline)
+        return Result(self._settle(spec, deadline), deployment)
+
+    # -- delete -------------------------------------------------------------------------------------
+
+    def delete(self, app_id: str, owner: str | None, timeout: float) -> None:
+        deadline = Deadline(timeout)
+        live = self._read(app_id, deadline)
+        marker = marker_of(live) if live is not None else None
+        if marker is not None and marker != owner:
+            # A replacement or renamed resource took it over (or another stack did): it is theirs.
+            diagnostics.warning(left_message("app", app_id, marker))
+            return
+        if live is None:
+            self._progress(app_id)("already gone; making sure no deployment still touches it")
+        remove(self.client, app_id, deadline, self._progress(app_id))
