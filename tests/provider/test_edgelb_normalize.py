@@ -3,7 +3,8 @@
 import copy
 from typing import Any
 
-from provider.edgelb_normalize import canonical, change_kind, differs, live_view
+from provider.edgelb_model import canonical
+from provider.edgelb_normalize import change_kind, differs, live_view
 from tests.provider.test_edgelb_validation import SEED_POOL
 
 
