@@ -91,7 +91,8 @@ class EdgeLBPoolProvider(DcosProvider):
             return DiffResult(changes=True, replaces=["pool"], delete_before_replace=True)
         if contains_unknown(new_pool):
             return DiffResult(changes=True, delete_before_replace=True)
-        changed = knobs_changed(old, new, BEHAVIOUR_DEFAULTS) or self._live_differs(old, new)
+        # The live comparison runs first: its warnings say why a change has not settled.
+        changed = self._live_differs(old, new) or knobs_changed(old, new, BEHAVIOUR_DEFAULTS)
         return DiffResult(changes=changed, delete_before_replace=True)
 
     def _live_differs(self, old: dict[str, Any], new: dict[str, Any]) -> bool:

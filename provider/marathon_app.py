@@ -117,7 +117,8 @@ class MarathonAppProvider(DcosProvider):
         # The same id can only be replaced by deleting first (`pulumi up --replace` included).
         if not isinstance(new_definition, dict) or contains_unknown(new_definition):
             return DiffResult(changes=True, delete_before_replace=True)
-        changed = knobs_changed(old, new, BEHAVIOUR_DEFAULTS) or self._live_differs(old, new)
+        # The live comparison runs first: its warnings say why a change has not settled.
+        changed = self._live_differs(old, new) or knobs_changed(old, new, BEHAVIOUR_DEFAULTS)
         return DiffResult(changes=changed, delete_before_replace=True)
 
     def _live_differs(self, old: dict[str, Any], new: dict[str, Any]) -> bool:

@@ -181,9 +181,12 @@ class FaultProxy:
             self.rules.clear()
 
     def requests(self, method: str | None = None, path: str = "") -> list[Seen]:
+        """What reached the proxy; `path` is searched in the path without its query."""
         with self._lock:
             return [
-                s for s in self.seen if (method is None or s.method == method) and re.search(path, s.path)
+                s
+                for s in self.seen
+                if (method is None or s.method == method) and re.search(path, urlsplit(s.path).path)
             ]
 
     def _match(self, method: str, path: str) -> Rule | None:
