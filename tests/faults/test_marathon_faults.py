@@ -238,3 +238,4 @@ def test_another_stacks_adopt_is_noticed_and_never_overwritten(proxy: FaultProxy
         provider.delete(created.id, outs)
     assert the_app(sandbox)["labels"][MARKER_KEY] == theirs
     assert len(apps(sandbox)) == 1
+    no_secret_in(outs, token)
