@@ -206,7 +206,8 @@ class DcosHttp:
         if response.status_code != 200:
             message, parsed = _error_message(response)
             hint = f"; {self.auth.settings_hint}" if response.status_code in (400, 401, 403) else ""
-            raise DcosApiError(
+            refused = CredentialsRefused if response.status_code == 401 else DcosApiError
+            raise refused(
                 "POST",
                 LOGIN_PATH,
                 response.status_code,
