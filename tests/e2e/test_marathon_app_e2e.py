@@ -16,6 +16,7 @@ pytestmark = pytest.mark.e2e
 
 APP_PATH = "/service/marathon/v2/apps/marathon-lb-kubernetes-cluster"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+OWNER = "organization/e2e-marathon-app/e2e#app"
 
 
 def connect(engine: Engine, sandbox: Any, definition: dict[str, Any]) -> str:
@@ -47,7 +48,9 @@ def test_up_preview_change_refresh_destroy(sandbox: Any, marathon_project: Engin
 
     engine.runner.up()
     app = live_app(sandbox, token)
-    assert app is not None and app["labels"] == SEED_APP["labels"] and app["tasksRunning"] == 1
+    # The app carries its owner's marker (stack and resource) next to the declared labels.
+    assert app is not None and app["labels"] == {**SEED_APP["labels"], "PULUMI_OWNER": OWNER}
+    assert app["tasksRunning"] == 1
     assert engine.runner.outputs()["appId"].value == "/marathon-lb-kubernetes-cluster"
 
     # Right after up, nothing to do: Marathon's defaults do not show as changes.
@@ -119,7 +122,7 @@ def test_existing_app_is_not_taken_over_unless_adopted(sandbox: Any, marathon_pr
     engine.runner.set_config("adopt", "true")
     engine.runner.set_config("force", "true")
     engine.runner.up()
-    assert live_app(sandbox, token)["labels"] == SEED_APP["labels"]  # type: ignore[index]
+    assert live_app(sandbox, token)["labels"] == {**SEED_APP["labels"], "PULUMI_OWNER": OWNER}  # type: ignore[index]
     engine.runner.destroy()
     assert live_app(sandbox, token) is None
 
