@@ -117,11 +117,16 @@ class DcosProvider(ResourceProvider):
     # -- check() helpers ---------------------------------------------------------------------------
 
     def settings_failures(self) -> list[CheckFailure]:
-        """Problems of the `dcos:*` settings, each naming its key, so that preview fails on them."""
+        """Problems of the `dcos:*` settings, each naming its key, so that preview fails on them.
+        They are no input of the resource: without a property the engine shows the rule alone
+        ("resource 'x' has a problem: dcos:insecure ... must be true or false")."""
         try:
             self._load()
         except SettingsError as error:
-            return [CheckFailure(key, rule) for key, rule in error.problems]
+            return [
+                CheckFailure("", rule if rule.startswith("dcos") else f"{key}: {rule}")
+                for key, rule in error.problems
+            ]
         return []
 
     def target_failures(self, props: dict[str, Any], kind: str) -> list[CheckFailure]:
