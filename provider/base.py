@@ -9,6 +9,7 @@ before the engine calls `configure()` in the provider process, and `__getstate__
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
@@ -28,6 +29,24 @@ COMMON_DEFAULTS: dict[str, Any] = {"adopt": False, "target_service": None, "requ
 
 # Kept here for callers of the former home of this helper.
 progress = diagnostics.progress
+
+
+@dataclass(frozen=True)
+class WriteSpec:
+    """What every write needs besides the object itself: whose it is, whether it may take over
+    someone else's, and how long its change may take to settle."""
+
+    owner: str
+    adopt: bool
+    timeout: float
+
+    @staticmethod
+    def knobs(inputs: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "owner": str(inputs["owner"]),
+            "adopt": bool(inputs["adopt"]),
+            "timeout": float(inputs["wait_timeout_seconds"]),
+        }
 
 
 def user_props(props: dict[str, Any]) -> dict[str, Any]:
@@ -128,6 +147,14 @@ class DcosProvider(ResourceProvider):
                 for key, rule in error.problems
             ]
         return []
+
+    def check_failures(
+        self, props: dict[str, Any], problems: list[tuple[str, str]], kind: str
+    ) -> list[CheckFailure]:
+        """check()'s answer: the inputs' problems and the settings' first; the target service is
+        only asked about when there are none."""
+        failures = [CheckFailure(path, rule) for path, rule in problems] + self.settings_failures()
+        return failures or self.target_failures(props, kind)
 
     def target_failures(self, props: dict[str, Any], kind: str) -> list[CheckFailure]:
         """Whether the DC/OS service the object exposes exists: a warning naming it, or a failure

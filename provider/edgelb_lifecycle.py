@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import diagnostics
+from . import diagnostics, ownership
+from .base import WriteSpec
 from .edgelb_api import EdgeLBClient, PoolExists
 from .edgelb_normalize import change_kind, marker_of, namespace_of, settled_as, with_marker
 from .edgelb_wait import Before, before_relaunch, wait_deployed, wait_uninstalled
-from .errors import DeploymentFailed, OwnershipConflict, ProviderError, WaitInconclusive
-from .ownership import Claim, claim, exists_message, left_message, taken_message
+from .errors import DeploymentFailed, ProviderError
 from .projection import integral_numbers
 from .waiting import MAX_WRITES, Deadline, read_until, write_once
 
@@ -30,11 +30,8 @@ CHANGE_NOTES = {
 
 
 @dataclass(frozen=True)
-class PoolSpec:
+class PoolSpec(WriteSpec):
     pool: dict[str, Any]
-    owner: str
-    adopt: bool
-    timeout: float
 
     @property
     def name(self) -> str:
@@ -105,40 +102,20 @@ class Lifecycle:
                 ) from None
             return self._take_over(spec, live, deadline)
         self._progress(spec.name)("created, waiting for its load-balancer tasks")
-        try:
-            return self._deployed(spec, deadline, "create")
-        except DeploymentFailed as failure:
-            raise DeploymentFailed(f"{failure} ({self._roll_back(spec)})") from None
-        except WaitInconclusive as unknown:
-            raise WaitInconclusive(
-                f"{unknown} (the pool carries this stack's marker: the next `pulumi up` takes it over "
-                "and waits for it again)"
-            ) from None
+        return ownership.settled_or_rolled_back(
+            "pool", lambda: self._deployed(spec, deadline, "create"), lambda: self._roll_back(spec)
+        )
 
     def _take_over(self, spec: PoolSpec, live: dict[str, Any], deadline: Deadline) -> Result:
-        marker = marker_of(live)
-        whose = claim(marker, spec.owner)
-        if whose in (Claim.OTHER_STACK, Claim.UNMARKED) and not spec.adopt:
-            raise OwnershipConflict(exists_message("pool", spec.name, marker))
+        ownership.check_take_over("pool", spec.name, marker_of(live), spec.owner, spec.adopt)
         self._progress(spec.name)("taking over the existing pool")
-        try:
-            result = self._converge(spec, live, deadline)
-        except DeploymentFailed as failure:
-            raise DeploymentFailed(
-                f"{failure} (the pool existed before and was left in place, now marked as this resource's)"
-            ) from None
+        result = ownership.settled_in_place("pool", lambda: self._converge(spec, live, deadline))
         return Result(result.live, result.state, "adopt")
 
     def _roll_back(self, spec: PoolSpec) -> str:
-        deadline = Deadline(spec.timeout)
-        try:
-            self._remove(spec.name, spec.namespace, deadline)
-        except ProviderError as error:
-            return (
-                f"deleting it failed too: {error}; it carries this stack's marker, "
-                "so the next `pulumi up` takes it over"
-            )
-        return "the pool was deleted again; fix the cause and run `pulumi up` again"
+        return ownership.roll_back_note(
+            "pool", lambda: self._remove(spec.name, spec.namespace, Deadline(spec.timeout)), "deleted"
+        )
 
     # -- converge / update --------------------------------------------------------------------------
 
@@ -171,9 +148,7 @@ class Lifecycle:
         if live is None:
             self._progress(spec.name)("no longer exists in Edge-LB; creating it again")
         else:
-            marker = marker_of(live)
-            if claim(marker, spec.owner) is Claim.OTHER_STACK and not spec.adopt:
-                raise OwnershipConflict(taken_message("pool", spec.name, marker, spec.owner))
+            ownership.check_update("pool", spec.name, marker_of(live), spec.owner, spec.adopt)
         return self._converge(spec, live, deadline)
 
     # -- delete -------------------------------------------------------------------------------------
@@ -192,10 +167,7 @@ class Lifecycle:
     def delete(self, name: str, namespace: str, owner: str | None, timeout: float) -> None:
         deadline = Deadline(timeout)
         live = self._read(name, deadline)
-        marker = marker_of(live) if live is not None else None
-        if marker is not None and marker != owner:
-            # A replacement or renamed resource took it over (or another stack did): it is theirs.
-            diagnostics.warning(left_message("pool", name, marker))
+        if ownership.left_to_its_owner("pool", name, marker_of(live) if live is not None else None, owner):
             return
         if live is None:
             self._progress(name)("already gone; making sure its scheduler is uninstalled")

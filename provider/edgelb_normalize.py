@@ -9,7 +9,7 @@ from typing import Any
 
 from . import projection
 from .edgelb_model import canonical
-from .ownership import MARKER_KEY
+from .ownership import marker_in, with_marker_in, without_marker_in
 
 #: Fields Edge-LB picks itself (its bundled package version, its own service account).
 SERVER_ASSIGNED = frozenset({"packageVersion", "principal", "secretName"})
@@ -38,23 +38,15 @@ RELAUNCH_FIELDS = frozenset(
 
 
 def marker_of(pool: dict[str, Any]) -> str | None:
-    env = pool.get("environmentVariables")
-    marker = env.get(MARKER_KEY) if isinstance(env, dict) else None
-    return marker if isinstance(marker, str) else None
+    return marker_in(pool, "environmentVariables")
 
 
 def without_marker(pool: dict[str, Any]) -> dict[str, Any]:
-    """The pool as the user declares it: the ownership marker is compared on its own."""
-    env = pool.get("environmentVariables")
-    if not isinstance(env, dict) or MARKER_KEY not in env:
-        return pool
-    rest = {k: v for k, v in env.items() if k != MARKER_KEY}
-    stripped = {k: v for k, v in pool.items() if k != "environmentVariables"}
-    return {**stripped, "environmentVariables": rest} if rest else stripped
+    return without_marker_in(pool, "environmentVariables")
 
 
 def with_marker(pool: dict[str, Any], owner: str) -> dict[str, Any]:
-    return {**pool, "environmentVariables": {**(pool.get("environmentVariables") or {}), MARKER_KEY: owner}}
+    return with_marker_in(pool, "environmentVariables", owner)
 
 
 def live_view(desired: dict[str, Any] | None, live: dict[str, Any]) -> dict[str, Any]:

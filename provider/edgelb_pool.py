@@ -11,7 +11,6 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import (
-    CheckFailure,
     CheckResult,
     CreateResult,
     DiffResult,
@@ -20,20 +19,22 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import diagnostics
-from .base import COMMON_DEFAULTS, DcosProvider, knob_problems, knobs_changed, user_props, with_defaults
+from . import base, diagnostics, ownership
 from .edgelb_api import EdgeLBClient
 from .edgelb_lifecycle import Lifecycle, PoolSpec, Result
 from .edgelb_model import EdgeLBPoolDefinition
 from .edgelb_normalize import differs, live_view, marker_of, namespace_of
 from .edgelb_validation import pool_problems
 from .errors import ProviderError
-from .ownership import MARKER_KEY, Claim, claim, describe, owner_of, taken_message
+from .ownership import owner_of, reserved_problems
 from .projection import integral_numbers
 from .unknowns import contains_unknown
 
 DEFAULT_WAIT_TIMEOUT_SECONDS = 600.0
-BEHAVIOUR_DEFAULTS: dict[str, Any] = {**COMMON_DEFAULTS, "wait_timeout_seconds": DEFAULT_WAIT_TIMEOUT_SECONDS}
+BEHAVIOUR_DEFAULTS: dict[str, Any] = {
+    **base.COMMON_DEFAULTS,
+    "wait_timeout_seconds": DEFAULT_WAIT_TIMEOUT_SECONDS,
+}
 BEHAVIOUR_INPUTS = tuple(BEHAVIOUR_DEFAULTS)
 _FLAGS = ("adopt", "require_target_service")
 
@@ -44,42 +45,26 @@ def request_body(pool: dict[str, Any]) -> dict[str, Any]:
 
 
 def _spec(inputs: dict[str, Any]) -> PoolSpec:
-    return PoolSpec(
-        pool=request_body(inputs["pool"]),
-        owner=str(inputs["owner"]),
-        adopt=bool(inputs["adopt"]),
-        timeout=float(inputs["wait_timeout_seconds"]),
-    )
+    return PoolSpec(**base.WriteSpec.knobs(inputs), pool=request_body(inputs["pool"]))
 
 
-def _marker_problems(pool: Any) -> list[tuple[str, str]]:
-    env = pool.get("environmentVariables") if isinstance(pool, dict) else None
-    if isinstance(env, dict) and MARKER_KEY in env:
-        return [
-            (
-                f"pool.environmentVariables.{MARKER_KEY}",
-                "is reserved: the provider writes the owner's marker there",
-            )
-        ]
-    return []
-
-
-class EdgeLBPoolProvider(DcosProvider):
+class EdgeLBPoolProvider(base.DcosProvider):
     def _client(self) -> EdgeLBClient:
         return EdgeLBClient(self.http())
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        props = with_defaults(user_props(news), BEHAVIOUR_DEFAULTS)
+        props = base.with_defaults(base.user_props(news), BEHAVIOUR_DEFAULTS)
         pool = props.get("pool")
-        problems = pool_problems(pool) + knob_problems(props, _FLAGS) + _marker_problems(pool)
-        failures = [CheckFailure(path, rule) for path, rule in problems] + self.settings_failures()
-        if not failures:
-            failures = self.target_failures(props, "Edge-LB pool")
-        return CheckResult(props, failures)
+        problems = (
+            pool_problems(pool)
+            + base.knob_problems(props, _FLAGS)
+            + reserved_problems(pool, "environmentVariables", "pool")
+        )
+        return CheckResult(props, self.check_failures(props, problems, "Edge-LB pool"))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # Two pools must never hold the same ports: every replacement deletes first.
-        old, new = user_props(olds), user_props(news)
+        old, new = base.user_props(olds), base.user_props(news)
         new_pool = new.get("pool")
         new_name = new_pool.get("name") if isinstance(new_pool, dict) else None
         if not isinstance(new_name, str) or new_name != old.get("pool_name"):
@@ -92,7 +77,7 @@ class EdgeLBPoolProvider(DcosProvider):
         if contains_unknown(new_pool):
             return DiffResult(changes=True, delete_before_replace=True)
         # The live comparison runs first: its warnings say why a change has not settled.
-        changed = self._live_differs(old, new) or knobs_changed(old, new, BEHAVIOUR_DEFAULTS)
+        changed = self._live_differs(old, new) or base.knobs_changed(old, new, BEHAVIOUR_DEFAULTS)
         return DiffResult(changes=changed, delete_before_replace=True)
 
     def _live_differs(self, old: dict[str, Any], new: dict[str, Any]) -> bool:
@@ -102,21 +87,13 @@ class EdgeLBPoolProvider(DcosProvider):
             live = client.get_pool(name)
             plan = client.plan(name, namespace_of(live)) if live is not None else None
         except ProviderError as error:
-            diagnostics.warning(
-                f"pool {name}: cannot read the live pool ({error}); comparing with the last known state"
-            )
+            ownership.unreadable("pool", name, error)
             return bool(old.get("pool") != pool or old.get("owner") != owner)
         if live is None or plan is None:
             diagnostics.warning(f"pool {name} no longer exists in Edge-LB; `pulumi up` creates it again")
             return True
         marker = marker_of(live)
-        if claim(marker, owner) is Claim.OTHER_STACK:
-            if new.get("adopt") is True:
-                diagnostics.warning(
-                    f"pool {name} belongs to {describe(marker)}; `pulumi up` takes it back (adopt)"
-                )
-            else:
-                diagnostics.warning(taken_message("pool", name, marker, owner))
+        if ownership.taken_by_another_stack("pool", name, marker, owner, new.get("adopt") is True):
             return True
         if not plan.complete:
             errors = f"; errors: {'; '.join(plan.errors)}" if plan.errors else ""
@@ -128,16 +105,16 @@ class EdgeLBPoolProvider(DcosProvider):
         return marker != owner or differs(pool, live)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = user_props(props)
+        inputs = base.user_props(props)
         spec = _spec(inputs)
         return CreateResult(spec.name, self._outputs(inputs, Lifecycle(self._client()).create(spec)))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        inputs = user_props(news)
+        inputs = base.user_props(news)
         return UpdateResult(self._outputs(inputs, Lifecycle(self._client()).update(_spec(inputs))))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        state = user_props(props)
+        state = base.user_props(props)
         name = str(state.get("pool_name") or _id)
         timeout = float(state.get("wait_timeout_seconds") or DEFAULT_WAIT_TIMEOUT_SECONDS)
         namespace = namespace_of(state.get("pool") or {})
@@ -154,17 +131,12 @@ class EdgeLBPoolProvider(DcosProvider):
         }
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        state = with_defaults(user_props(props), BEHAVIOUR_DEFAULTS)
+        state = base.with_defaults(base.user_props(props), BEHAVIOUR_DEFAULTS)
         client = self._client()
         live = client.get_pool(id_)
         if live is None:
             return ReadResult(None, {})
-        marker = marker_of(live)
-        if claim(marker, str(state.get("owner"))) is Claim.OTHER_STACK:
-            diagnostics.warning(
-                f"pool {id_} now belongs to {describe(marker)}: dropping it from this stack's state "
-                "(nothing is deleted on the cluster)"
-            )
+        if ownership.released("pool", id_, marker_of(live), str(state.get("owner"))):
             return ReadResult(None, {})
         plan = client.plan(id_, namespace_of(live))
         outs = self._outputs(state, Result(live, plan.status, str(state.get("last_change"))))

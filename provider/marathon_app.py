@@ -12,7 +12,6 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import (
-    CheckFailure,
     CheckResult,
     CreateResult,
     DiffResult,
@@ -21,15 +20,23 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import diagnostics
-from .base import COMMON_DEFAULTS, DcosProvider, knob_problems, knobs_changed, user_props, with_defaults
+from . import diagnostics, ownership
+from .base import (
+    COMMON_DEFAULTS,
+    DcosProvider,
+    WriteSpec,
+    knob_problems,
+    knobs_changed,
+    user_props,
+    with_defaults,
+)
 from .errors import ProviderError
 from .marathon_api import MarathonClient
 from .marathon_lifecycle import AppSpec, Lifecycle, Result
 from .marathon_model import MarathonAppDefinition, canonical_app_id, definition_problems
 from .marathon_normalize import differs, live_view, marker_of
 from .marathon_wait import last_failure, observe, unsettled
-from .ownership import MARKER_KEY, Claim, claim, describe, owner_of, taken_message
+from .ownership import owner_of, reserved_problems
 from .unknowns import contains_unknown
 
 DEFAULT_WAIT_TIMEOUT_SECONDS = 300.0
@@ -44,22 +51,7 @@ _FLAGS = ("force", "adopt", "require_target_service")
 
 
 def _spec(inputs: dict[str, Any]) -> AppSpec:
-    return AppSpec(
-        definition=inputs["definition"],
-        owner=str(inputs["owner"]),
-        force=bool(inputs["force"]),
-        adopt=bool(inputs["adopt"]),
-        timeout=float(inputs["wait_timeout_seconds"]),
-    )
-
-
-def _marker_problems(definition: Any) -> list[tuple[str, str]]:
-    labels = definition.get("labels") if isinstance(definition, dict) else None
-    if isinstance(labels, dict) and MARKER_KEY in labels:
-        return [
-            (f"definition.labels.{MARKER_KEY}", "is reserved: the provider writes the owner's marker there")
-        ]
-    return []
+    return AppSpec(**WriteSpec.knobs(inputs), definition=inputs["definition"], force=bool(inputs["force"]))
 
 
 class MarathonAppProvider(DcosProvider):
@@ -94,14 +86,13 @@ class MarathonAppProvider(DcosProvider):
         props = with_defaults(user_props(news), BEHAVIOUR_DEFAULTS)
         definition = props.get("definition")
         problems = (
-            definition_problems(definition) + knob_problems(props, _FLAGS) + _marker_problems(definition)
+            definition_problems(definition)
+            + knob_problems(props, _FLAGS)
+            + reserved_problems(definition, "labels", "definition")
         )
         if not problems and isinstance(definition, dict) and isinstance(definition.get("id"), str):
             props["definition"] = {**definition, "id": canonical_app_id(definition["id"])}
-        failures = [CheckFailure(path, rule) for path, rule in problems] + self.settings_failures()
-        if not failures:
-            failures = self.target_failures(props, "Marathon-LB app")
-        return CheckResult(props, failures)
+        return CheckResult(props, self.check_failures(props, problems, "Marathon-LB app"))
 
     # -- diff ----------------------------------------------------------------------------------------
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -131,21 +122,13 @@ class MarathonAppProvider(DcosProvider):
             live, deployments = observe(client, app_id)
             version = self._marathon_version(client) if live is not None else ""
         except ProviderError as error:
-            diagnostics.warning(
-                f"app {app_id}: cannot read the live app ({error}); comparing with the last known state"
-            )
+            ownership.unreadable("app", app_id, error)
             return bool(old.get("definition") != definition or old.get("owner") != owner)
         if live is None:
             diagnostics.warning(f"app {app_id} no longer exists on the cluster; `pulumi up` creates it again")
             return True
         marker = marker_of(live)
-        if claim(marker, owner) is Claim.OTHER_STACK:
-            if new.get("adopt") is True:
-                diagnostics.warning(
-                    f"app {app_id} belongs to {describe(marker)}; `pulumi up` takes it back (adopt)"
-                )
-            else:
-                diagnostics.warning(taken_message("app", app_id, marker, owner))
+        if ownership.taken_by_another_stack("app", app_id, marker, owner, new.get("adopt") is True):
             return True
         reason = unsettled(live, deployments)
         if reason is not None:
@@ -193,12 +176,7 @@ class MarathonAppProvider(DcosProvider):
         live = self._client().get_app(id_)
         if live is None:
             return ReadResult(None, {})
-        marker = marker_of(live)
-        if claim(marker, str(state.get("owner"))) is Claim.OTHER_STACK:
-            diagnostics.warning(
-                f"app {id_} now belongs to {describe(marker)}: dropping it from this stack's state "
-                "(nothing is deleted on the cluster)"
-            )
+        if ownership.released("app", id_, marker_of(live), str(state.get("owner"))):
             return ReadResult(None, {})
         outs = self._outputs(state, Result(live, state.get("deployment_id")))
         inputs = {k: outs[k] for k in ("definition", "owner", *BEHAVIOUR_INPUTS) if k in outs}

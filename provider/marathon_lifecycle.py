@@ -11,25 +11,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import diagnostics
-from .errors import DeploymentFailed, OwnershipConflict, ProviderError, WaitInconclusive
+from . import diagnostics, ownership
+from .base import WriteSpec
+from .errors import ProviderError
 from .marathon_api import AppExists, MarathonClient
 from .marathon_model import canonical_app_id
 from .marathon_normalize import marker_of, request_body, settled_as
 from .marathon_wait import remove, wait_settled
-from .ownership import Claim, claim, exists_message, left_message, taken_message
 from .waiting import Deadline, read_until, write_once
 
 
 @dataclass(frozen=True)
-class AppSpec:
+class AppSpec(WriteSpec):
     """The inputs that decide a write."""
 
     definition: dict[str, Any]
-    owner: str
     force: bool
-    adopt: bool
-    timeout: float
 
     @property
     def app_id(self) -> str:
@@ -108,43 +105,24 @@ class Lifecycle:
         if existing is not None:
             return self._take_over(spec, existing, deadline)
         self._progress(app_id)(f"created, waiting for deployment {deployment or '(answer lost)'}")
-        try:
-            return Result(self._settle(spec, deadline), deployment)
-        except DeploymentFailed as failure:
-            raise DeploymentFailed(f"{failure} ({self._roll_back(spec)})") from None
-        except WaitInconclusive as unknown:
-            raise WaitInconclusive(
-                f"{unknown} (the app carries this stack's marker: the next `pulumi up` takes it over "
-                "and waits for it again)"
-            ) from None
+        live = ownership.settled_or_rolled_back(
+            "app", lambda: self._settle(spec, deadline), lambda: self._roll_back(spec)
+        )
+        return Result(live, deployment)
 
     def _take_over(self, spec: AppSpec, live: dict[str, Any], deadline: Deadline) -> Result:
-        app_id = spec.app_id
-        marker = marker_of(live)
-        whose = claim(marker, spec.owner)
-        if whose in (Claim.OTHER_STACK, Claim.UNMARKED) and not spec.adopt:
-            raise OwnershipConflict(exists_message("app", app_id, marker))
-        note = "adopting" if whose in (Claim.OTHER_STACK, Claim.UNMARKED) else "taking over this stack's"
-        self._progress(app_id)(f"{note} existing app")
+        ownership.check_take_over("app", spec.app_id, marker_of(live), spec.owner, spec.adopt)
+        self._progress(spec.app_id)("taking over the existing app")
         deployment = self._converge(spec, live, deadline)
-        try:
-            return Result(self._settle(spec, deadline), deployment)
-        except DeploymentFailed as failure:
-            raise DeploymentFailed(
-                f"{failure} (the app existed before and was left in place, now marked as this resource's)"
-            ) from None
+        return Result(ownership.settled_in_place("app", lambda: self._settle(spec, deadline)), deployment)
 
     def _roll_back(self, spec: AppSpec) -> str:
         """A failed create leaves nothing in the stack's state: remove what this call created so the
         cluster does not keep an app no stack knows, and the next `pulumi up` starts clean."""
-        try:
-            remove(self.client, spec.app_id, Deadline(spec.timeout), self._progress(spec.app_id))
-        except ProviderError as error:
-            return (
-                f"removing it failed too: {error}; it carries this stack's marker, "
-                "so the next `pulumi up` takes it over"
-            )
-        return "the app was removed again; fix the cause and run `pulumi up` again"
+        progress = self._progress(spec.app_id)
+        return ownership.roll_back_note(
+            "app", lambda: remove(self.client, spec.app_id, Deadline(spec.timeout), progress), "removed"
+        )
 
     # -- update -------------------------------------------------------------------------------------
 
@@ -155,9 +133,7 @@ class Lifecycle:
         if live is None:
             self._progress(app_id)("no longer exists on the cluster; creating it again")
         else:
-            marker = marker_of(live)
-            if claim(marker, spec.owner) is Claim.OTHER_STACK and not spec.adopt:
-                raise OwnershipConflict(taken_message("app", app_id, marker, spec.owner))
+            ownership.check_update("app", app_id, marker_of(live), spec.owner, spec.adopt)
         deployment = self._converge(spec, live, deadline)
         return Result(self._settle(spec, deadline), deployment)
 
@@ -166,10 +142,7 @@ class Lifecycle:
     def delete(self, app_id: str, owner: str | None, timeout: float) -> None:
         deadline = Deadline(timeout)
         live = self._read(app_id, deadline)
-        marker = marker_of(live) if live is not None else None
-        if marker is not None and marker != owner:
-            # A replacement or renamed resource took it over (or another stack did): it is theirs.
-            diagnostics.warning(left_message("app", app_id, marker))
+        if ownership.left_to_its_owner("app", app_id, marker_of(live) if live is not None else None, owner):
             return
         if live is None:
             self._progress(app_id)("already gone; making sure no deployment still touches it")

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import projection
 from .marathon_model import canonical_app_id
-from .ownership import MARKER_KEY
+from .ownership import marker_in, with_marker_in, without_marker_in
 from .projection import integral_numbers
 
 #: Fields Marathon computes; never part of a definition and never sent back (a `version` in a PUT
@@ -152,17 +152,11 @@ def canonical(app: dict[str, Any], marathon_version: str) -> dict[str, Any]:
 
 
 def marker_of(app: dict[str, Any]) -> str | None:
-    labels = app.get("labels")
-    marker = labels.get(MARKER_KEY) if isinstance(labels, dict) else None
-    return marker if isinstance(marker, str) else None
+    return marker_in(app, "labels")
 
 
 def without_marker(app: dict[str, Any]) -> dict[str, Any]:
-    """The app as the user declares it: the ownership label is compared on its own."""
-    labels = app.get("labels")
-    if not isinstance(labels, dict) or MARKER_KEY not in labels:
-        return app
-    return {**app, "labels": {k: v for k, v in labels.items() if k != MARKER_KEY}}
+    return without_marker_in(app, "labels")
 
 
 def _adopt_assigned_ports(desired: dict[str, Any], live: dict[str, Any]) -> None:
@@ -197,7 +191,7 @@ def request_body(definition: dict[str, Any], owner: str | None = None) -> dict[s
     body = {k: copy.deepcopy(v) for k, v in definition.items() if k not in READ_ONLY_FIELDS}
     body["id"] = canonical_app_id(str(body["id"]))
     if owner is not None:
-        body["labels"] = {**(body.get("labels") or {}), MARKER_KEY: owner}
+        body = with_marker_in(body, "labels", owner)
     return dict(integral_numbers(body))
 
 
