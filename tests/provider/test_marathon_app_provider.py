@@ -8,7 +8,9 @@ from typing import Any
 import dill  # type: ignore[import-untyped]
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
+from pulumi.output import Unknown
 
+from provider.edgelb_pool import EdgeLBPoolProvider
 from provider.marathon_api import AppLocked
 from provider.marathon_app import MarathonAppProvider
 from tests.faults.harness import marathon, owner
@@ -108,3 +110,34 @@ def test_check_names_bad_behaviour_inputs_without_any_call(monkeypatch: pytest.M
     )
     assert {f.property for f in result.failures} == {"force", "adopt", "wait_timeout_seconds"}
     assert result.inputs["definition"]["id"] == "/marathon-lb-kubernetes-cluster"
+
+
+def test_an_unknown_id_in_preview_is_a_possible_replacement() -> None:
+    state = {"definition": seed_app(), "app_id": "/marathon-lb-kubernetes-cluster", "owner": owner()}
+    unknown_id = {**state, "definition": {**seed_app(), "id": Unknown()}}  # type: ignore[no-untyped-call]
+    assert MarathonAppProvider().diff(state["app_id"], state, unknown_id).replaces == ["definition"]
+    wholly = {**state, "definition": Unknown()}  # type: ignore[no-untyped-call]
+    assert MarathonAppProvider().diff(state["app_id"], state, wholly).replaces == ["definition"]
+    pool_state = {"pool": {"name": "p"}, "pool_name": "p", "owner": owner()}
+    unknown_name = {**pool_state, "pool": {"name": Unknown()}}  # type: ignore[no-untyped-call]
+    diff = EdgeLBPoolProvider().diff("p", pool_state, unknown_name)
+    assert diff.replaces == ["pool"] and diff.delete_before_replace is True
+
+
+def test_an_app_without_marker_from_an_older_stack_gets_one_by_an_update(
+    provider: MarathonAppProvider, sandbox: Sandbox
+) -> None:
+    token = sandbox.admin_token()
+    assert (
+        sandbox.request("POST", "/service/marathon/v2/apps", json=seed_app(), token=token).status_code == 201
+    )
+    sandbox.wait_deployments_done(token)
+    # The state such a stack holds: no owner input yet, no marker on the app.
+    old_state = {**inputs(provider), "app_id": "/marathon-lb-kubernetes-cluster"}
+    del old_state["owner"]
+    props = inputs(provider)
+    assert provider.diff(old_state["app_id"], old_state, props).changes is True
+    updated = provider.update(old_state["app_id"], old_state, props)
+    live = sandbox.request("GET", APP_PATH, token=token).json()["app"]
+    assert live["labels"]["PULUMI_OWNER"] == owner() and (updated.outs or {})["owner"] == owner()
+    assert provider.diff(old_state["app_id"], updated.outs or {}, props).changes is False
