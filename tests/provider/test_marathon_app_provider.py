@@ -113,11 +113,19 @@ def test_check_names_bad_behaviour_inputs_without_any_call(monkeypatch: pytest.M
 
 
 def test_an_unknown_id_in_preview_is_a_possible_replacement() -> None:
-    state = {"definition": seed_app(), "app_id": "/marathon-lb-kubernetes-cluster", "owner": owner()}
+    state: dict[str, Any] = {
+        "definition": seed_app(),
+        "app_id": "/marathon-lb-kubernetes-cluster",
+        "owner": owner(),
+    }
     unknown_id = {**state, "definition": {**seed_app(), "id": Unknown()}}  # type: ignore[no-untyped-call]
-    assert MarathonAppProvider().diff(state["app_id"], state, unknown_id).replaces == ["definition"]
+    assert MarathonAppProvider().diff("/marathon-lb-kubernetes-cluster", state, unknown_id).replaces == [
+        "definition"
+    ]
     wholly = {**state, "definition": Unknown()}  # type: ignore[no-untyped-call]
-    assert MarathonAppProvider().diff(state["app_id"], state, wholly).replaces == ["definition"]
+    assert MarathonAppProvider().diff("/marathon-lb-kubernetes-cluster", state, wholly).replaces == [
+        "definition"
+    ]
     pool_state = {"pool": {"name": "p"}, "pool_name": "p", "owner": owner()}
     unknown_name = {**pool_state, "pool": {"name": Unknown()}}  # type: ignore[no-untyped-call]
     diff = EdgeLBPoolProvider().diff("p", pool_state, unknown_name)
