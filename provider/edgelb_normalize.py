@@ -9,7 +9,7 @@ from typing import Any
 
 from . import projection
 from .edgelb_model import canonical
-from .ownership import marker_in, with_marker_in, without_marker_in
+from .ownership import MARKER_KEY, marker_in, with_marker_in, without_marker_in
 
 #: Fields Edge-LB picks itself (its bundled package version, its own service account).
 SERVER_ASSIGNED = frozenset({"packageVersion", "principal", "secretName"})
@@ -46,7 +46,7 @@ def without_marker(pool: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_marker(pool: dict[str, Any], owner: str) -> dict[str, Any]:
-    return with_marker_in(pool, "environmentVariables", owner)
+    return with_marker_in(pool, "environmentVariables", {MARKER_KEY: owner})
 
 
 def live_view(desired: dict[str, Any] | None, live: dict[str, Any]) -> dict[str, Any]:

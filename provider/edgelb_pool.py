@@ -187,5 +187,7 @@ class EdgeLBPool(Resource, module="dcos", name="EdgeLBPool"):
                 "state": None,
                 "last_change": None,
             },
-            opts,
+            # Every replacement deletes first, `pulumi up --replace` included (the engine asks no
+            # diff() there): two pools must never hold the same ports or the same name.
+            pulumi.ResourceOptions.merge(pulumi.ResourceOptions(delete_before_replace=True), opts),
         )

@@ -7,6 +7,7 @@ its import path must never change (pulumi-engine.md §4.2).
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,7 +35,7 @@ from .errors import ProviderError
 from .marathon_api import MarathonClient
 from .marathon_lifecycle import AppSpec, Lifecycle, Result
 from .marathon_model import MarathonAppDefinition, canonical_app_id, definition_problems
-from .marathon_normalize import differs, live_view, marker_of
+from .marathon_normalize import MARK_KEYS, differs, live_view, marker_of
 from .marathon_wait import last_failure, observe, unsettled
 from .ownership import owner_of, reserved_problems
 from .unknowns import contains_unknown
@@ -50,8 +51,13 @@ BEHAVIOUR_INPUTS = tuple(BEHAVIOUR_DEFAULTS)
 _FLAGS = ("force", "adopt", "require_target_service")
 
 
-def _spec(inputs: dict[str, Any]) -> AppSpec:
-    return AppSpec(**WriteSpec.knobs(inputs), definition=inputs["definition"], force=bool(inputs["force"]))
+def _spec(inputs: dict[str, Any], generation: str | None = None) -> AppSpec:
+    return AppSpec(
+        **WriteSpec.knobs(inputs),
+        definition=inputs["definition"],
+        force=bool(inputs["force"]),
+        generation=generation or uuid.uuid4().hex[:12],
+    )
 
 
 class MarathonAppProvider(DcosProvider):
@@ -88,7 +94,7 @@ class MarathonAppProvider(DcosProvider):
         problems = (
             definition_problems(definition)
             + knob_problems(props, _FLAGS)
-            + reserved_problems(definition, "labels", "definition")
+            + reserved_problems(definition, "labels", "definition", MARK_KEYS)
         )
         if not problems and isinstance(definition, dict) and isinstance(definition.get("id"), str):
             props["definition"] = {**definition, "id": canonical_app_id(definition["id"])}
@@ -144,22 +150,24 @@ class MarathonAppProvider(DcosProvider):
         inputs = user_props(props)
         spec = _spec(inputs)
         result = self._lifecycle().create(spec)
-        return CreateResult(spec.app_id, self._outputs(inputs, result))
+        return CreateResult(spec.app_id, self._outputs(inputs, result, spec.generation))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        inputs = user_props(news)
-        result = self._lifecycle().update(_spec(inputs))
+        inputs, old = user_props(news), user_props(olds)
+        # A state from before generations gets one now, together with its marker.
+        spec = _spec(inputs, old.get("generation"))
+        result = self._lifecycle().update(spec)
         if result.deployment_id is None:
-            result = Result(result.live, user_props(olds).get("deployment_id"))
-        return UpdateResult(self._outputs(inputs, result))
+            result = Result(result.live, old.get("deployment_id"))
+        return UpdateResult(self._outputs(inputs, result, spec.generation))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         state = user_props(props)
         app_id = str(state.get("app_id") or _id)
         timeout = float(state.get("wait_timeout_seconds") or DEFAULT_WAIT_TIMEOUT_SECONDS)
-        self._lifecycle().delete(app_id, state.get("owner"), timeout)
+        self._lifecycle().delete(app_id, state.get("owner"), state.get("generation"), timeout)
 
-    def _outputs(self, inputs: dict[str, Any], result: Result) -> dict[str, Any]:
+    def _outputs(self, inputs: dict[str, Any], result: Result, generation: str | None) -> dict[str, Any]:
         live = result.live
         version = self._marathon_version(self._client())
         return {
@@ -168,6 +176,7 @@ class MarathonAppProvider(DcosProvider):
             "app_id": live["id"],
             "version": live.get("version"),
             "deployment_id": result.deployment_id,
+            "generation": generation,
         }
 
     # -- read ----------------------------------------------------------------------------------------
@@ -178,7 +187,7 @@ class MarathonAppProvider(DcosProvider):
             return ReadResult(None, {})
         if ownership.released("app", id_, marker_of(live), str(state.get("owner"))):
             return ReadResult(None, {})
-        outs = self._outputs(state, Result(live, state.get("deployment_id")))
+        outs = self._outputs(state, Result(live, state.get("deployment_id")), state.get("generation"))
         inputs = {k: outs[k] for k in ("definition", "owner", *BEHAVIOUR_INPUTS) if k in outs}
         return ReadResult(id_, outs, inputs)
 
@@ -194,6 +203,7 @@ class MarathonApp(Resource, module="dcos", name="MarathonApp"):
     app_id: pulumi.Output[str]
     version: pulumi.Output[str]
     deployment_id: pulumi.Output[str]
+    generation: pulumi.Output[str]
     definition: pulumi.Output[dict[str, Any]]
     owner: pulumi.Output[str]
     force: pulumi.Output[bool]
@@ -229,6 +239,7 @@ class MarathonApp(Resource, module="dcos", name="MarathonApp"):
                 "app_id": None,
                 "version": None,
                 "deployment_id": None,
+                "generation": None,
             },
             opts,
         )

@@ -16,7 +16,7 @@ from .base import WriteSpec
 from .errors import ProviderError
 from .marathon_api import AppExists, MarathonClient
 from .marathon_model import canonical_app_id
-from .marathon_normalize import marker_of, request_body, settled_as
+from .marathon_normalize import generation_of, marker_of, request_body, settled_as
 from .marathon_wait import remove, wait_settled
 from .waiting import Deadline, read_until, write_once
 
@@ -27,6 +27,8 @@ class AppSpec(WriteSpec):
 
     definition: dict[str, Any]
     force: bool
+    #: New for every create; kept by updates (see marathon_normalize.GENERATION_KEY).
+    generation: str
 
     @property
     def app_id(self) -> str:
@@ -54,14 +56,18 @@ class Lifecycle:
 
     def _converge(self, spec: AppSpec, live: dict[str, Any] | None, deadline: Deadline) -> str | None:
         app_id = spec.app_id
-        if live is not None and settled_as(spec.definition, spec.owner, live, self.version()):
+        if live is not None and settled_as(
+            spec.definition, spec.owner, spec.generation, live, self.version()
+        ):
             self._progress(app_id)("the live app already is as declared; waiting for it to settle")
             return None
-        body = request_body(spec.definition, spec.owner)
+        body = request_body(spec.definition, spec.owner, spec.generation)
 
         def applied() -> bool:
             found = self.client.get_app(app_id)
-            return found is not None and settled_as(spec.definition, spec.owner, found, self.version())
+            return found is not None and settled_as(
+                spec.definition, spec.owner, spec.generation, found, self.version()
+            )
 
         deployment = write_once(
             lambda: self.client.replace_app(body, spec.force), applied, deadline, f"app {app_id}"
@@ -81,7 +87,7 @@ class Lifecycle:
     def create(self, spec: AppSpec) -> Result:
         deadline = Deadline(spec.timeout)
         app_id = spec.app_id
-        body = request_body(spec.definition, spec.owner)
+        body = request_body(spec.definition, spec.owner, spec.generation)
         existing: dict[str, Any] | None = None
         try:
             deployment = write_once(
@@ -91,9 +97,12 @@ class Lifecycle:
                 f"app {app_id}",
             )
             if deployment is None:
-                # The answer was lost, yet an app is there: ours only if it carries our marker.
+                # The answer was lost, yet an app is there: this POST's only if it carries its marks.
                 existing = self._read(app_id, deadline)
-                if existing is not None and marker_of(existing) == spec.owner:
+                if existing is not None and (marker_of(existing), generation_of(existing)) == (
+                    spec.owner,
+                    spec.generation,
+                ):
                     existing = None
         except AppExists:
             deployment = None
@@ -139,10 +148,18 @@ class Lifecycle:
 
     # -- delete -------------------------------------------------------------------------------------
 
-    def delete(self, app_id: str, owner: str | None, timeout: float) -> None:
+    def delete(self, app_id: str, owner: str | None, generation: str | None, timeout: float) -> None:
         deadline = Deadline(timeout)
         live = self._read(app_id, deadline)
         if ownership.left_to_its_owner("app", app_id, marker_of(live) if live is not None else None, owner):
+            return
+        found = generation_of(live) if live is not None else None
+        if generation is not None and found is not None and found != generation:
+            # `pulumi up --replace`: the replacement (same resource) took the app over first.
+            diagnostics.warning(
+                f"app {app_id} was not deleted: a newer create of this resource took it over "
+                f"(generation {found}; this one was {generation})"
+            )
             return
         if live is None:
             self._progress(app_id)("already gone; making sure no deployment still touches it")

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import projection
 from .marathon_model import canonical_app_id
-from .ownership import marker_in, with_marker_in, without_marker_in
+from .ownership import MARKER_KEY, marker_in, with_marker_in, without_marker_in
 from .projection import integral_numbers
 
 #: Fields Marathon computes; never part of a definition and never sent back (a `version` in a PUT
@@ -151,12 +151,25 @@ def canonical(app: dict[str, Any], marathon_version: str) -> dict[str, Any]:
     return dict(integral_numbers(result))
 
 
+#: Next to the owner's marker: which create of that resource made or took over the app. After
+#: `pulumi up --replace` the engine creates first (it never asks diff() there): the new resource
+#: takes the app over with a new generation, so the old one's delete knows to leave it.
+GENERATION_KEY = "PULUMI_GENERATION"
+MARK_KEYS = (MARKER_KEY, GENERATION_KEY)
+
+
 def marker_of(app: dict[str, Any]) -> str | None:
     return marker_in(app, "labels")
 
 
+def generation_of(app: dict[str, Any]) -> str | None:
+    labels = app.get("labels")
+    generation = labels.get(GENERATION_KEY) if isinstance(labels, dict) else None
+    return generation if isinstance(generation, str) else None
+
+
 def without_marker(app: dict[str, Any]) -> dict[str, Any]:
-    return without_marker_in(app, "labels")
+    return without_marker_in(app, "labels", MARK_KEYS)
 
 
 def _adopt_assigned_ports(desired: dict[str, Any], live: dict[str, Any]) -> None:
@@ -184,17 +197,26 @@ def differs(desired: dict[str, Any], live: dict[str, Any], marathon_version: str
     return live_view(desired, live, marathon_version) != desired
 
 
-def request_body(definition: dict[str, Any], owner: str | None = None) -> dict[str, Any]:
+def request_body(
+    definition: dict[str, Any], owner: str | None = None, generation: str | None = None
+) -> dict[str, Any]:
     """What to PUT/POST: the declared definition with an absolute id, no read-only fields and the
-    owner's marker label. The engine carries every number as a float; Marathon's RAML wants
+    owner's marker labels. The engine carries every number as a float; Marathon's RAML wants
     integers where it says int."""
     body = {k: copy.deepcopy(v) for k, v in definition.items() if k not in READ_ONLY_FIELDS}
     body["id"] = canonical_app_id(str(body["id"]))
     if owner is not None:
-        body = with_marker_in(body, "labels", owner)
+        marks = {MARKER_KEY: owner, **({GENERATION_KEY: generation} if generation else {})}
+        body = with_marker_in(body, "labels", marks)
     return dict(integral_numbers(body))
 
 
-def settled_as(desired: dict[str, Any], owner: str, live: dict[str, Any], marathon_version: str) -> bool:
-    """The live app is the desired one, marker included (a write would change nothing)."""
-    return marker_of(live) == owner and not differs(desired, live, marathon_version)
+def settled_as(
+    desired: dict[str, Any], owner: str, generation: str, live: dict[str, Any], marathon_version: str
+) -> bool:
+    """The live app is the desired one, marks included (a write would change nothing)."""
+    return (
+        marker_of(live) == owner
+        and generation_of(live) == generation
+        and not differs(desired, live, marathon_version)
+    )

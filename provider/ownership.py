@@ -105,27 +105,32 @@ def marker_in(obj: dict[str, Any], field: str) -> str | None:
     return marker if isinstance(marker, str) else None
 
 
-def without_marker_in(obj: dict[str, Any], field: str) -> dict[str, Any]:
+def without_marker_in(
+    obj: dict[str, Any], field: str, keys: tuple[str, ...] = (MARKER_KEY,)
+) -> dict[str, Any]:
     """The object as the user declares it (the marker is compared on its own); a map left empty
     goes, as both APIs answer an empty map by leaving it out or with their default."""
     values = obj.get(field)
-    if not isinstance(values, dict) or MARKER_KEY not in values:
+    if not isinstance(values, dict) or not set(keys) & set(values):
         return obj
-    rest = {k: v for k, v in values.items() if k != MARKER_KEY}
+    rest = {k: v for k, v in values.items() if k not in keys}
     stripped = {k: v for k, v in obj.items() if k != field}
     return {**stripped, field: rest} if rest else stripped
 
 
-def with_marker_in(obj: dict[str, Any], field: str, owner: str) -> dict[str, Any]:
-    return {**obj, field: {**(obj.get(field) or {}), MARKER_KEY: owner}}
+def with_marker_in(obj: dict[str, Any], field: str, marks: dict[str, str]) -> dict[str, Any]:
+    return {**obj, field: {**(obj.get(field) or {}), **marks}}
 
 
-def reserved_problems(obj: Any, field: str, path: str) -> list[tuple[str, str]]:
-    """check(): the user may not set the marker's key themselves."""
+def reserved_problems(
+    obj: Any, field: str, path: str, keys: tuple[str, ...] = (MARKER_KEY,)
+) -> list[tuple[str, str]]:
+    """check(): the user may not set the marker's keys themselves."""
     values = obj.get(field) if isinstance(obj, dict) else None
-    if isinstance(values, dict) and MARKER_KEY in values:
-        return [(f"{path}.{field}.{MARKER_KEY}", "is reserved: the provider writes the owner's marker there")]
-    return []
+    if not isinstance(values, dict):
+        return []
+    rule = "is reserved: the provider writes the owner's marker there"
+    return [(f"{path}.{field}.{key}", rule) for key in keys if key in values]
 
 
 # -- decisions shared by both resources ---------------------------------------------------------

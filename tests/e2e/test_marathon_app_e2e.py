@@ -49,7 +49,8 @@ def test_up_preview_change_refresh_destroy(sandbox: Any, marathon_project: Engin
     engine.runner.up()
     app = live_app(sandbox, token)
     # The app carries its owner's marker (stack and resource) next to the declared labels.
-    assert app is not None and app["labels"] == {**SEED_APP["labels"], "PULUMI_OWNER": OWNER}
+    assert app is not None and app["labels"].pop("PULUMI_GENERATION")
+    assert app["labels"] == {**SEED_APP["labels"], "PULUMI_OWNER": OWNER}
     assert app["tasksRunning"] == 1
     assert engine.runner.outputs()["appId"].value == "/marathon-lb-kubernetes-cluster"
 
@@ -122,7 +123,8 @@ def test_existing_app_is_not_taken_over_unless_adopted(sandbox: Any, marathon_pr
     engine.runner.set_config("adopt", "true")
     engine.runner.set_config("force", "true")
     engine.runner.up()
-    assert live_app(sandbox, token)["labels"] == {**SEED_APP["labels"], "PULUMI_OWNER": OWNER}  # type: ignore[index]
+    labels = live_app(sandbox, token)["labels"]  # type: ignore[index]
+    assert labels.pop("PULUMI_GENERATION") and labels == {**SEED_APP["labels"], "PULUMI_OWNER": OWNER}
     engine.runner.destroy()
     assert live_app(sandbox, token) is None
 

@@ -210,6 +210,24 @@ def test_same_id_replacement_deletes_first_and_a_rename_keeps_the_app(
     assert_converged(sandbox, new.outs or {}, token, resource="new-name")
 
 
+def test_replace_of_the_same_resource_keeps_the_app(proxy: FaultProxy, sandbox: Sandbox) -> None:
+    """`pulumi up --replace` asks no diff(): the engine creates the replacement first, then deletes
+    the original. The replacement takes the app over with a new generation; the original's delete
+    then leaves it."""
+    provider, token = provider_via(proxy, sandbox)
+    original = provider.create(app_inputs(provider))
+    replacement = provider.create(app_inputs(provider))
+    assert (replacement.outs or {})["generation"] != (original.outs or {})["generation"]
+    with warnings() as said:
+        provider.delete(original.id, original.outs or {})
+    assert any("newer create of this resource" in w for w in said)
+    assert writes(sandbox, "DELETE", APP_PATH) == []
+    assert the_app(sandbox)["labels"]["PULUMI_GENERATION"] == (replacement.outs or {})["generation"]
+    assert_converged(sandbox, replacement.outs or {}, token)
+    provider.delete(replacement.id, replacement.outs or {})
+    assert apps(sandbox) == []
+
+
 def test_another_stacks_adopt_is_noticed_and_never_overwritten(proxy: FaultProxy, sandbox: Sandbox) -> None:
     provider, token = provider_via(proxy, sandbox)
     ours = app_inputs(provider)
