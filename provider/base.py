@@ -27,9 +27,6 @@ _RUNTIME_ATTRIBUTES = ("_settings", "_settings_error", "_http", "_lock", "_confi
 #: Inputs every resource has that steer the provider; their defaults also apply to old states.
 COMMON_DEFAULTS: dict[str, Any] = {"adopt": False, "target_service": None, "require_target_service": False}
 
-# Kept here for callers of the former home of this helper.
-progress = diagnostics.progress
-
 
 @dataclass(frozen=True)
 class WriteSpec:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from .errors import DcosApiError, DcosUnreachable, ProviderError, is_gone
+from .errors import DcosApiError, ProviderError, is_gone
 from .http import DcosHttp
 from .marathon_api import app_path
 
@@ -116,6 +116,3 @@ class EdgeLBClient:
         if not isinstance(app, dict):
             return None
         return SchedulerApp(str(app.get("version")), bool(app.get("deployments")))
-
-
-__all__ = ["DcosUnreachable", "EdgeLBClient", "Plan", "PoolExists", "SchedulerApp"]

@@ -27,7 +27,6 @@ from .edgelb_normalize import differs, live_view, marker_of, namespace_of
 from .edgelb_validation import pool_problems
 from .errors import ProviderError
 from .ownership import owner_of, reserved_problems
-from .projection import integral_numbers
 from .unknowns import contains_unknown
 
 DEFAULT_WAIT_TIMEOUT_SECONDS = 600.0
@@ -39,13 +38,8 @@ BEHAVIOUR_INPUTS = tuple(BEHAVIOUR_DEFAULTS)
 _FLAGS = ("adopt", "require_target_service")
 
 
-def request_body(pool: dict[str, Any]) -> dict[str, Any]:
-    """The engine carries every number as a float; Edge-LB's Go decoder refuses 1.0 for an int32."""
-    return dict(integral_numbers(pool))
-
-
 def _spec(inputs: dict[str, Any]) -> PoolSpec:
-    return PoolSpec(**base.WriteSpec.knobs(inputs), pool=request_body(inputs["pool"]))
+    return PoolSpec(**base.WriteSpec.knobs(inputs), pool=dict(inputs["pool"]))
 
 
 class EdgeLBPoolProvider(base.DcosProvider):
