@@ -60,6 +60,11 @@ def test_a_login_never_follows_a_redirect_to_another_origin(
     assert elsewhere.seen == []  # neither the password nor anything else went there
     assert ADMIN_PASSWORD not in str(refused.value)
     assert [r for r in sandbox.requests() if r["method"] == "POST" and r["path"] == APPS] == []
+    proxy.clear()
+    created = provider.create(app_inputs(provider))
+    assert created.id == APP_ID and elsewhere.seen == []
+    no_secret_in(created.outs, ADMIN_PASSWORD)
+    the_app(sandbox)
 
 
 def test_calls_follow_same_origin_redirects_only(

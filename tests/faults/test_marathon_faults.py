@@ -125,6 +125,9 @@ def test_a_real_failure_rolls_back_and_names_the_cause_first(proxy: FaultProxy, 
     assert message.startswith(f"the deployment of {APP_ID} did not finish within 2s")
     assert "no offers matched" in message and message.endswith("run `pulumi up` again)")
     assert "removed again" in message and apps(sandbox) == []
+    sandbox.control(stall_deployments=False)
+    created = provider.create(app_inputs(provider))
+    assert_converged(sandbox, created.outs or {}, sandbox.admin_token())
 
 
 def test_when_the_rollback_fails_too_the_cause_stays_first(proxy: FaultProxy, sandbox: Sandbox) -> None:
