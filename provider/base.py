@@ -24,6 +24,10 @@ from .unknowns import contains_unknown
 PROVIDER_KEY = "__provider"
 _RUNTIME_ATTRIBUTES = ("_settings", "_settings_error", "_http", "_lock", "_configured")
 
+# (cluster URL, path) -> whether it answered: one probe per provider process and cluster.
+_probed: dict[tuple[str, str], bool] = {}
+_probe_lock = threading.Lock()
+
 #: Inputs every resource has that steer the provider; their defaults also apply to old states.
 COMMON_DEFAULTS: dict[str, Any] = {"adopt": False, "target_service": None, "require_target_service": False}
 
@@ -44,6 +48,12 @@ class WriteSpec:
             "adopt": bool(inputs["adopt"]),
             "timeout": float(inputs["wait_timeout_seconds"]),
         }
+
+
+def forget_probes() -> None:
+    """Drop what the reachability probes learnt (tests change clusters between calls)."""
+    with _probe_lock:
+        _probed.clear()
 
 
 def user_props(props: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +105,9 @@ def _is_unknown_or(value: Any, kind: type) -> bool:
 
 
 class DcosProvider(ResourceProvider):
+    #: A cheap read of the service the resource lives in, for check()'s reachability probe.
+    probe_path = "/service/marathon/v2/info"
+
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k not in _RUNTIME_ATTRIBUTES}
 
@@ -151,7 +164,30 @@ class DcosProvider(ResourceProvider):
         """check()'s answer: the inputs' problems and the settings' first; the target service is
         only asked about when there are none."""
         failures = [CheckFailure(path, rule) for path, rule in problems] + self.settings_failures()
-        return failures or self.target_failures(props, kind)
+        if failures:
+            return failures
+        if not isinstance(props.get("target_service"), str):
+            self.probe(kind)
+            return []
+        return self.target_failures(props, kind)
+
+    def probe(self, kind: str) -> None:
+        """A create has nothing to diff, so without this a preview against a dead cluster or with
+        a wrong token would be green: one read per process and cluster, a warning if it fails."""
+        try:
+            http = self.http()
+        except SettingsError:
+            return
+        key = (http.settings.url, self.probe_path)
+        with _probe_lock:
+            if key in _probed:
+                return
+            try:
+                http.request("GET", self.probe_path)
+                _probed[key] = True
+            except ProviderError as error:
+                _probed[key] = False
+                diagnostics.warning(f"cannot read the cluster for this {kind}: {error}")
 
     def target_failures(self, props: dict[str, Any], kind: str) -> list[CheckFailure]:
         """Whether the DC/OS service the object exposes exists: a warning naming it, or a failure

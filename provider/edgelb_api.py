@@ -18,8 +18,8 @@ PLAN_COMPLETE = "COMPLETE"
 PLAN_UNAVAILABLE = "UNAVAILABLE"
 
 
-class PoolExists(Exception):
-    pass
+class PoolExists(ProviderError):
+    """POST found the name taken (Edge-LB's 409); create decides whose pool it is."""
 
 
 @dataclass(frozen=True)

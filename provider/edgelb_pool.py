@@ -43,6 +43,8 @@ def _spec(inputs: dict[str, Any]) -> PoolSpec:
 
 
 class EdgeLBPoolProvider(base.DcosProvider):
+    probe_path = "/service/edgelb/ping"
+
     def _client(self) -> EdgeLBClient:
         return EdgeLBClient(self.http())
 

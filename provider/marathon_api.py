@@ -11,8 +11,8 @@ from .http import DcosHttp
 PREFIX = "/service/marathon"
 
 
-class AppExists(Exception):
-    pass
+class AppExists(ProviderError):
+    """POST found the id taken (Marathon's 409); create decides whose app it is."""
 
 
 class AppLocked(ProviderError):

@@ -11,6 +11,7 @@ from typing import Any
 from pulumi.dynamic import Config, ConfigureRequest
 
 from provider import diagnostics, target_service
+from provider.base import forget_probes
 from provider.edgelb_pool import EdgeLBPoolProvider
 from provider.marathon_app import MarathonAppProvider
 from tests.sandbox import Sandbox
@@ -31,6 +32,7 @@ def configured(provider: Any, url: str, **config: str) -> Any:
     values = {"dcos:url": url, **{f"dcos:{k}": v for k, v in config.items()}}
     provider.configure(ConfigureRequest(Config(values, "dcos-kubernetes-api")))
     target_service.forget()
+    forget_probes()
     return provider
 
 
