@@ -29,26 +29,37 @@ LoginCall = Callable[[dict[str, Any]], str]
 class TokenSource(Protocol):
     def token(self) -> str | None: ...
 
-    def invalidate(self) -> None:
-        """Forget the current token after a 401 so that the next call logs in again."""
+    def invalidate(self, failed: str | None) -> None:
+        """After a 401 for a call that carried `failed`: forget that token (only that one: another
+        thread may already hold a fresh one) so that the next call logs in again."""
         ...
 
     @property
     def can_refresh(self) -> bool: ...
 
+    @property
+    def settings_hint(self) -> str:
+        """Which settings a refused credential came from, for the error message."""
+        ...
+
 
 class NoAuth:
     can_refresh = False
+    settings_hint = (
+        "no credentials are configured: set dcos:token, dcos:username and dcos:password, "
+        "or dcos:serviceAccountId and dcos:serviceAccountPrivateKey"
+    )
 
     def token(self) -> str | None:
         return None
 
-    def invalidate(self) -> None:
+    def invalidate(self, failed: str | None) -> None:
         return None
 
 
 class StaticToken:
     can_refresh = False
+    settings_hint = "check dcos:token (or DCOS_ACS_TOKEN): it is wrong or expired"
 
     def __init__(self, value: str) -> None:
         self._value = value
@@ -56,7 +67,7 @@ class StaticToken:
     def token(self) -> str | None:
         return self._value
 
-    def invalidate(self) -> None:
+    def invalidate(self, failed: str | None) -> None:
         return None
 
 
@@ -75,9 +86,12 @@ class LoginToken:
 
     can_refresh = True
 
-    def __init__(self, login: LoginCall, credentials: Callable[[], dict[str, Any]]) -> None:
+    def __init__(
+        self, login: LoginCall, credentials: Callable[[], dict[str, Any]], settings_hint: str
+    ) -> None:
         self._login = login
         self._credentials = credentials
+        self.settings_hint = settings_hint
         self._lock = threading.Lock()
         self._token: str | None = None
         self._expires_at: float | None = None
@@ -89,9 +103,10 @@ class LoginToken:
                 self._expires_at = token_expiry(self._token)
             return self._token
 
-    def invalidate(self) -> None:
+    def invalidate(self, failed: str | None) -> None:
         with self._lock:
-            self._token = None
+            if failed is not None and self._token == failed:
+                self._token = None
 
     def _expiring(self) -> bool:
         return self._expires_at is not None and self._expires_at - REFRESH_MARGIN_SECONDS < time.time()
@@ -113,8 +128,10 @@ def token_source(settings: ConnectionSettings, login: LoginCall) -> TokenSource:
         def service_account() -> dict[str, Any]:
             return {"uid": uid, "token": service_login_token(uid, key.get_secret_value())}
 
-        return LoginToken(login, service_account)
+        hint = f"check dcos:serviceAccountId and dcos:serviceAccountPrivateKey (login as service account {uid!r})"
+        return LoginToken(login, service_account, hint)
     if settings.username and settings.password:
         user, password = settings.username, settings.password
-        return LoginToken(login, lambda: {"uid": user, "password": password.get_secret_value()})
+        hint = f"check dcos:username and dcos:password (login as {user!r})"
+        return LoginToken(login, lambda: {"uid": user, "password": password.get_secret_value()}, hint)
     return NoAuth()

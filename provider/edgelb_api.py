@@ -1,35 +1,51 @@
-"""Thin client for the Edge-LB API (/service/edgelb) and its pool schedulers (SDK plans)."""
+"""Thin client for the Edge-LB API (/service/edgelb), its pool schedulers (SDK plans) and the
+schedulers' Marathon apps."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from .edgelb_normalize import differs
-from .http import DcosApiError, DcosHttp
+from .errors import DcosApiError, ProviderError, is_gone
+from .http import DcosHttp
+from .marathon_api import app_path
 
 PREFIX = "/service/edgelb"
 DEFAULT_NAMESPACE = "dcos-edgelb/pools"
-POLL_SECONDS = 0.5
 PLAN_COMPLETE = "COMPLETE"
+#: No scheduler answers: not installed yet, restarting, or uninstalled.
+PLAN_UNAVAILABLE = "UNAVAILABLE"
 
 
-class PoolExists(Exception):
-    pass
+class PoolExists(ProviderError):
+    """POST found the name taken (Edge-LB's 409); create decides whose pool it is."""
 
 
-class PoolTimeout(Exception):
-    pass
+@dataclass(frozen=True)
+class Plan:
+    status: str
+    errors: tuple[str, ...] = ()
+    # The SDK builds a plan's phases afresh when its scheduler starts: new ids, new plan.
+    phase_ids: frozenset[str] = frozenset()
+
+    @property
+    def complete(self) -> bool:
+        return self.status == PLAN_COMPLETE
+
+
+@dataclass(frozen=True)
+class SchedulerApp:
+    version: str
+    deploying: bool
 
 
 def _pool_path(name: str) -> str:
     return f"{PREFIX}/v2/pools/{quote(name, safe='')}"
 
 
-def _plan_path(name: str, namespace: str | None) -> str:
-    return f"/service/{(namespace or DEFAULT_NAMESPACE).strip('/')}/{quote(name, safe='')}/v1/plans/deploy"
+def _service(name: str, namespace: str | None) -> str:
+    return f"{(namespace or DEFAULT_NAMESPACE).strip('/')}/{name}"
 
 
 class EdgeLBClient:
@@ -37,105 +53,66 @@ class EdgeLBClient:
         self.http = http
 
     def get_pool(self, name: str) -> dict[str, Any] | None:
-        try:
-            return dict(self.http.request("GET", _pool_path(name)).json())
-        except DcosApiError as error:
-            # Only Edge-LB's own JSON 404 means "no such pool"; Admin Router's text 404 means the
-            # Edge-LB API is not reachable right now.
-            if error.status == 404 and isinstance(error.body, dict):
-                return None
-            raise
+        path = _pool_path(name)
+        response = self.http.request_unless_gone("GET", path)
+        return None if response is None else dict(self.http.json(response, "GET", path))
 
     def create_pool(self, pool: dict[str, Any]) -> dict[str, Any]:
-        """POST; Edge-LB's 10 s internal timeout answers 500 although the pool was stored, so after
-        a 500 the stored pool is read back instead of failing or posting a duplicate."""
-        name = str(pool["name"])
+        """POST; PoolExists on 409. A 5xx may come although the pool was stored (Edge-LB's 10 s
+        internal timeout): the caller reads back."""
+        path = f"{PREFIX}/v2/pools"
         try:
-            return dict(self.http.request("POST", f"{PREFIX}/v2/pools", body=pool, ok=(200, 201)).json())
+            response = self.http.request("POST", path, body=pool, ok=(200, 201))
         except DcosApiError as error:
             if error.status == 409:
                 raise PoolExists(error.message) from None
-            if 0 < error.status < 500:
-                raise
-            stored = self._read_back(name)
-            # Accept the read-back only as the pool this call stored: anything else (say, a pool
-            # somebody else made while the API was down) must never be claimed or rolled back.
-            if stored is None or differs(pool, stored):
-                raise
-            return stored
+            raise
+        return dict(self.http.json(response, "POST", path))
 
-    def replace_pool(self, pool: dict[str, Any]) -> dict[str, Any]:
-        """PUT; Edge-LB finds the pool by the body's name, so path and body name are always equal."""
-        name = str(pool["name"])
+    def replace_pool(self, pool: dict[str, Any]) -> dict[str, Any] | None:
+        """PUT; Edge-LB finds the pool by the body's name, so path and body name are always equal.
+        None when the pool does not exist (any more)."""
+        path = _pool_path(str(pool["name"]))
         try:
-            return dict(self.http.request("PUT", _pool_path(name), body=pool).json())
+            response = self.http.request("PUT", path, body=pool)
         except DcosApiError as error:
-            if error.status < 500:
-                raise
-            stored = self._read_back(name)
-            if stored is None:
-                raise
-            return stored
-
-    def _read_back(self, name: str) -> dict[str, Any] | None:
-        for _ in range(3):
-            try:
-                return self.get_pool(name)
-            except DcosApiError:
-                time.sleep(POLL_SECONDS)
-        return None
+            if is_gone(error):
+                return None
+            raise
+        return dict(self.http.json(response, "PUT", path))
 
     def delete_pool(self, name: str) -> bool:
         """False when the pool was already gone."""
-        try:
-            self.http.request("DELETE", _pool_path(name), ok=(200, 204))
-        except DcosApiError as error:
-            if error.status == 404 and isinstance(error.body, dict):
-                return False
-            raise
-        return True
+        return self.http.request_unless_gone("DELETE", _pool_path(name)) is not None
 
-    def plan_status(self, name: str, namespace: str | None) -> tuple[str, list[str]] | None:
-        """The pool scheduler's deploy plan: (status, errors); None while no scheduler answers."""
+    def plan(self, name: str, namespace: str | None) -> Plan:
+        """The pool scheduler's deploy plan (§3.7). Raises on answers that prove nothing (a 500)."""
+        path = f"/service/{_service(name, namespace)}/v1/plans/deploy"
         try:
-            response = self.http.request("GET", _plan_path(name, namespace), ok=(200, 202, 417))
+            response = self.http.request("GET", path, ok=(200, 202, 417))
         except DcosApiError as error:
-            if error.status in (404, 502, 503):
-                return None
+            # Admin Router's text 404: no scheduler registered under that name (yet, or any more).
+            if (error.status == 404 and not is_gone(error)) or error.status in (502, 503, 504):
+                return Plan(PLAN_UNAVAILABLE)
             raise
         try:
             body = response.json()
         except ValueError:
             body = {}
+        body = body if isinstance(body, dict) else {}
         status = str(body.get("status") or (PLAN_COMPLETE if response.status_code == 200 else "IN_PROGRESS"))
-        return status, [str(e) for e in body.get("errors") or []]
+        phases = frozenset(str(p.get("id")) for p in body.get("phases") or [] if isinstance(p, dict))
+        return Plan(status, tuple(str(e) for e in body.get("errors") or []), phases)
 
-    def wait_until_deployed(
-        self, name: str, namespace: str | None, timeout_seconds: float, progress: Callable[[str], None]
-    ) -> str:
-        deadline = time.monotonic() + timeout_seconds
-        last = ""
-        while True:
-            plan = self.plan_status(name, namespace)
-            status, errors = plan if plan else ("NOT_STARTED", [])
-            if status != last:
-                progress(f"pool deploy plan {status}")
-                last = status
-            if status == PLAN_COMPLETE:
-                return status
-            if time.monotonic() >= deadline:
-                detail = f"; errors: {'; '.join(errors)}" if errors else ""
-                raise PoolTimeout(
-                    f"pool {name} did not come up within {timeout_seconds:g}s "
-                    f"(its load-balancer tasks are not running; deploy plan {status}){detail}"
-                )
-            time.sleep(POLL_SECONDS)
-
-    def wait_until_uninstalled(self, name: str, namespace: str | None, timeout_seconds: float) -> None:
-        deadline = time.monotonic() + timeout_seconds
-        while self.plan_status(name, namespace) is not None:
-            if time.monotonic() >= deadline:
-                raise PoolTimeout(
-                    f"pool {name}'s scheduler still ran {timeout_seconds:g}s after the pool was deleted"
-                )
-            time.sleep(POLL_SECONDS)
+    def scheduler_app(self, name: str, namespace: str | None) -> SchedulerApp | None:
+        """The pool scheduler's Marathon app, where this account may see it (None otherwise): its
+        version changes when Edge-LB has Cosmos relaunch the scheduler."""
+        path = app_path(_service(name, namespace))
+        try:
+            response = self.http.request_unless_gone("GET", path)
+            app = self.http.json(response, "GET", path)["app"] if response is not None else None
+        except (ProviderError, KeyError, TypeError):
+            return None
+        if not isinstance(app, dict):
+            return None
+        return SchedulerApp(str(app.get("version")), bool(app.get("deployments")))

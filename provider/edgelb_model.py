@@ -1,8 +1,8 @@
 """The Edge-LB V2 pool: every field of the API notes (§3.4) with Edge-LB's defaults, and the
 validation Edge-LB applies (§3.5) plus the traps it does not catch, all before any HTTP call.
 
-Defaults live in the field declarations and nowhere else: dumping a validated model is the
-canonical form that diffs compare.
+This is the one home of Edge-LB's defaults: the field declarations, plus `canonical()` for the
+few that depend on other fields. Dumping a validated model is the canonical form diffs compare.
 """
 
 from __future__ import annotations
@@ -10,7 +10,18 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
+
+from .projection import integral_numbers
 
 NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 CERTIFICATE = re.compile(r"^\$AUTOCERT$|^(\$ENVFILE|\$SECRETS)/[a-zA-Z0-9_-]+$")
@@ -22,7 +33,7 @@ Protocol = Literal["HTTP", "HTTPS", "TCP", "TLS"]
 
 class _Model(BaseModel):
     # Unknown fields pass through: a newer Edge-LB may know fields this model does not.
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
 class Stats(_Model):
@@ -44,6 +55,16 @@ class LinkBackend(_Model):
     map: list[LinkBackendMap] = Field(default_factory=list)
 
 
+class RedirectException(_Model):
+    host: StrictStr | None = None
+    pathBeg: StrictStr | None = None
+
+
+class RedirectToHttps(_Model):
+    # `except` is a Python keyword; Edge-LB fills `{}` to `{"except": []}`.
+    except_: list[RedirectException] = Field(default_factory=list, alias="except")
+
+
 class Frontend(_Model):
     name: StrictStr | None = None
     bindAddress: StrictStr = "0.0.0.0"  # noqa: S104
@@ -51,7 +72,7 @@ class Frontend(_Model):
     bindModifier: StrictStr | None = None
     protocol: Protocol
     certificates: list[StrictStr] = Field(default_factory=list)
-    redirectToHttps: dict[str, Any] | None = None
+    redirectToHttps: RedirectToHttps | None = None
     miscStrs: list[StrictStr] = Field(default_factory=list)
     linkBackend: LinkBackend = Field(default_factory=LinkBackend)
 
@@ -209,3 +230,22 @@ class EdgeLBPoolDefinition(_Model):
                 if not NAME.match(segment):
                     raise ValueError(f"segment {segment!r} must match {NAME.pattern}")
         return value
+
+
+def canonical(pool: dict[str, Any]) -> dict[str, Any]:
+    """Defaults filled at every level, as Edge-LB stores and answers a pool; a pool the model
+    refuses comes back as given (check() has reported it)."""
+    pool = dict(integral_numbers(pool))
+    try:
+        model = EdgeLBPoolDefinition.model_validate(pool)
+    except ValidationError:
+        return pool
+    for backend in model.haproxy.backends:
+        # Only HTTP backends get header rewriting, and then with every switch on.
+        if backend.rewriteHttp is None and backend.protocol in ("HTTP", "HTTPS"):
+            backend.rewriteHttp = RewriteHttp()
+    if not model.environmentVariables:
+        # Go's omitempty: an empty map is not answered at all.
+        model.environmentVariables = None
+    dumped = model.model_dump(mode="json", exclude_none=True, by_alias=True)
+    return dict(integral_numbers(dumped))

@@ -1,18 +1,21 @@
-"""Edge-LB's defaults, in one place: the canonical pool that diffs compare."""
+"""Comparing pools: a live pool in the shape of the declared one, and what a change does.
+
+Edge-LB's defaults themselves live in edgelb_model.py (`canonical`), nowhere else.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
-
 from . import projection
-from .edgelb_model import EdgeLBPoolDefinition, RewriteHttp
+from .edgelb_model import canonical
+from .ownership import MARKER_KEY, marker_in, with_marker_in, without_marker_in
 
 #: Fields Edge-LB picks itself (its bundled package version, its own service account).
 SERVER_ASSIGNED = frozenset({"packageVersion", "principal", "secretName"})
 #: Pool fields whose change makes the pool scheduler relaunch the load-balancer tasks; a change
-#: anywhere else only re-renders haproxy.cfg, which the running tasks reload.
+#: anywhere else only re-renders haproxy.cfg, which the running tasks reload. The owner's marker
+#: is an environment variable, so writing it relaunches them too.
 RELAUNCH_FIELDS = frozenset(
     {
         "count",
@@ -34,32 +37,36 @@ RELAUNCH_FIELDS = frozenset(
 )
 
 
-def canonical(pool: dict[str, Any]) -> dict[str, Any]:
-    """Defaults filled at every level, as Edge-LB stores and answers a pool."""
-    pool = dict(projection.integral_numbers(pool))
-    try:
-        model = EdgeLBPoolDefinition.model_validate(pool)
-    except ValidationError:
-        return pool
-    for backend in model.haproxy.backends:
-        # Only HTTP backends get header rewriting, and then with every switch on.
-        if backend.rewriteHttp is None and backend.protocol in ("HTTP", "HTTPS"):
-            backend.rewriteHttp = RewriteHttp()
-    dumped = model.model_dump(mode="json", exclude_none=True)
-    # A frontend's name is computed when absent and never stored.
-    for frontend in dumped["haproxy"]["frontends"]:
-        if "name" not in frontend:
-            frontend.pop("name", None)
-    return dict(projection.integral_numbers(dumped))
+def marker_of(pool: dict[str, Any]) -> str | None:
+    return marker_in(pool, "environmentVariables")
+
+
+def without_marker(pool: dict[str, Any]) -> dict[str, Any]:
+    return without_marker_in(pool, "environmentVariables")
+
+
+def with_marker(pool: dict[str, Any], owner: str) -> dict[str, Any]:
+    return with_marker_in(pool, "environmentVariables", {MARKER_KEY: owner})
 
 
 def live_view(desired: dict[str, Any] | None, live: dict[str, Any]) -> dict[str, Any]:
     declared = desired or {}
-    return projection.live_view(declared, canonical(declared), canonical(live), SERVER_ASSIGNED)
+    return projection.live_view(
+        declared, canonical(declared), canonical(without_marker(live)), SERVER_ASSIGNED
+    )
 
 
 def differs(desired: dict[str, Any], live: dict[str, Any]) -> bool:
     return live_view(desired, live) != desired
+
+
+def settled_as(desired: dict[str, Any], owner: str, live: dict[str, Any]) -> bool:
+    """The stored pool is the desired one, marker included (a write would change nothing)."""
+    return marker_of(live) == owner and not differs(desired, live)
+
+
+def namespace_of(pool: dict[str, Any]) -> str:
+    return str(canonical(pool).get("namespace") or "dcos-edgelb/pools")
 
 
 def _reserved_ports(pool: dict[str, Any]) -> set[int]:
@@ -76,6 +83,8 @@ def change_kind(old: dict[str, Any], new: dict[str, Any]) -> str:
     """'relaunch' when the load-balancer tasks restart (their resources or reserved ports change),
     'reload' when only haproxy.cfg changes and the running HAProxy reloads, else 'none'."""
     before, after = canonical(old), canonical(new)
+    for field in SERVER_ASSIGNED - set(after):
+        before.pop(field, None)  # picked by Edge-LB when not declared: not a change
     changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
     if changed & RELAUNCH_FIELDS or _reserved_ports(before) != _reserved_ports(after):
         return "relaunch"

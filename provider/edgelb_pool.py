@@ -1,4 +1,8 @@
-"""EdgeLBPool: one Edge-LB V2 pool as a Pulumi resource."""
+"""EdgeLBPool: one Edge-LB V2 pool as a Pulumi resource.
+
+`provider.edgelb_pool.EdgeLBPoolProvider` is pickled by reference into every stack's state: its
+import path must never change (pulumi-engine.md §4.2).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import (
-    CheckFailure,
     CheckResult,
     CreateResult,
     DiffResult,
@@ -16,159 +19,143 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .base import DcosProvider, knob_problems, progress, user_props
-from .edgelb_api import EdgeLBClient, PoolExists
+from . import base, diagnostics, ownership
+from .edgelb_api import EdgeLBClient
+from .edgelb_lifecycle import Lifecycle, PoolSpec, Result
 from .edgelb_model import EdgeLBPoolDefinition
-from .edgelb_normalize import change_kind, differs, live_view
+from .edgelb_normalize import differs, live_view, marker_of, namespace_of
 from .edgelb_validation import pool_problems
-from .http import DcosApiError
-from .projection import integral_numbers
+from .errors import ProviderError
+from .ownership import owner_of, reserved_problems
 from .unknowns import contains_unknown
 
 DEFAULT_WAIT_TIMEOUT_SECONDS = 600.0
-BEHAVIOUR_INPUTS = ("adopt", "wait_timeout_seconds")
+BEHAVIOUR_DEFAULTS: dict[str, Any] = {
+    **base.COMMON_DEFAULTS,
+    "wait_timeout_seconds": DEFAULT_WAIT_TIMEOUT_SECONDS,
+}
+BEHAVIOUR_INPUTS = tuple(BEHAVIOUR_DEFAULTS)
+_FLAGS = ("adopt", "require_target_service")
 
 
-def request_body(pool: dict[str, Any]) -> dict[str, Any]:
-    """The engine carries every number as a float; Edge-LB's Go decoder refuses 1.0 for an int32."""
-    return dict(integral_numbers(pool))
+def _spec(inputs: dict[str, Any]) -> PoolSpec:
+    return PoolSpec(**base.WriteSpec.knobs(inputs), pool=dict(inputs["pool"]))
 
 
-class EdgeLBPoolProvider(DcosProvider):
+class EdgeLBPoolProvider(base.DcosProvider):
+    probe_path = "/service/edgelb/ping"
+
     def _client(self) -> EdgeLBClient:
         return EdgeLBClient(self.http())
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        props = user_props(news)
-        props.setdefault("adopt", False)
-        props.setdefault("wait_timeout_seconds", DEFAULT_WAIT_TIMEOUT_SECONDS)
-        problems = pool_problems(props.get("pool")) + knob_problems(props, ("adopt",))
-        return CheckResult(props, [CheckFailure(path, rule) for path, rule in problems])
+        props = base.with_defaults(base.user_props(news), BEHAVIOUR_DEFAULTS)
+        pool = props.get("pool")
+        problems = (
+            pool_problems(pool)
+            + base.knob_problems(props, _FLAGS)
+            + reserved_problems(pool, "environmentVariables", "pool")
+        )
+        return CheckResult(props, self.check_failures(props, problems, "Edge-LB pool"))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        old, new = user_props(olds), user_props(news)
+        # Two pools must never hold the same ports: every replacement deletes first.
+        old, new = base.user_props(olds), base.user_props(news)
         new_pool = new.get("pool")
         new_name = new_pool.get("name") if isinstance(new_pool, dict) else None
-        if isinstance(new_name, str) and new_name != old.get("pool_name"):
-            return DiffResult(changes=True, replaces=["pool"], delete_before_replace=False)
-        if not isinstance(new_pool, dict) or contains_unknown(new_pool):
-            return DiffResult(changes=True)
-        knobs_changed = any(old.get(k) != new.get(k) for k in BEHAVIOUR_INPUTS)
-        return DiffResult(changes=knobs_changed or self._drifted(old, new_pool))
+        if not isinstance(new_name, str) or new_name != old.get("pool_name"):
+            return DiffResult(changes=True, replaces=["pool"], delete_before_replace=True)
+        assert isinstance(new_pool, dict)
+        namespace = new_pool.get("namespace")
+        if contains_unknown(namespace) or namespace_of(new_pool) != namespace_of(old.get("pool") or {}):
+            # Edge-LB refuses namespace changes (400): the pool must be deleted and created again.
+            return DiffResult(changes=True, replaces=["pool"], delete_before_replace=True)
+        if contains_unknown(new_pool):
+            return DiffResult(changes=True, delete_before_replace=True)
+        # The live comparison runs first: its warnings say why a change has not settled.
+        changed = self._live_differs(old, new) or base.knobs_changed(old, new, BEHAVIOUR_DEFAULTS)
+        return DiffResult(changes=changed, delete_before_replace=True)
 
-    def _drifted(self, old: dict[str, Any], new_pool: dict[str, Any]) -> bool:
-        name = str(old.get("pool_name"))
+    def _live_differs(self, old: dict[str, Any], new: dict[str, Any]) -> bool:
+        name, pool, owner = str(old.get("pool_name")), new["pool"], str(new.get("owner"))
         try:
-            live = self._client().get_pool(name)
-        except (DcosApiError, ValueError) as error:
-            progress(
-                f"pool {name}", f"cannot read the live pool ({error}); comparing with the last known state"
+            client = self._client()
+            live = client.get_pool(name)
+            plan = client.plan(name, namespace_of(live)) if live is not None else None
+        except ProviderError as error:
+            ownership.unreadable("pool", name, error)
+            return bool(old.get("pool") != pool or old.get("owner") != owner)
+        if live is None or plan is None:
+            diagnostics.warning(f"pool {name} no longer exists in Edge-LB; `pulumi up` creates it again")
+            return True
+        marker = marker_of(live)
+        if ownership.taken_by_another_stack("pool", name, marker, owner, new.get("adopt") is True):
+            return True
+        if not plan.complete:
+            errors = f"; errors: {'; '.join(plan.errors)}" if plan.errors else ""
+            diagnostics.warning(
+                f"pool {name}'s deploy plan is {plan.status}, not COMPLETE{errors}; planning an update "
+                "that finishes the change or waits for it"
             )
-            return bool(old.get("pool") != new_pool)
-        return live is None or differs(new_pool, live)
+            return True
+        return marker != owner or differs(pool, live)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = user_props(props)
-        pool = request_body(inputs["pool"])
-        name = str(pool["name"])
-        client = self._client()
-        try:
-            client.create_pool(pool)
-            progress(f"pool {name}", "created, waiting for its load-balancer tasks")
-        except PoolExists:
-            if not inputs["adopt"]:
-                raise Exception(
-                    f"pool {name} already exists in Edge-LB and this stack does not manage it; "
-                    "set adopt=True to take it over (its configuration will be replaced by this one)"
-                ) from None
-            client.replace_pool(pool)
-            progress(f"pool {name}", "adopted the existing pool, waiting for its load-balancer tasks")
-            return CreateResult(name, self._settle(client, inputs, "adopt"))
-        try:
-            return CreateResult(name, self._settle(client, inputs, "create"))
-        except Exception as error:
-            # Nothing reaches the stack's state after a failed create: take back what this call made.
-            client.delete_pool(name)
-            raise Exception(
-                f"{error} (the pool was deleted again; fix the cause and run `pulumi up` again)"
-            ) from None
+        inputs = base.user_props(props)
+        spec = _spec(inputs)
+        return CreateResult(spec.name, self._outputs(inputs, Lifecycle(self._client()).create(spec)))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        inputs = user_props(news)
-        old_pool = user_props(olds).get("pool") or {}
-        pool = request_body(inputs["pool"])
-        name = str(pool["name"])
-        kind = change_kind(old_pool, pool)
-        note = {
-            "relaunch": "this change relaunches the pool's load-balancer tasks",
-            "reload": "this change reloads HAProxy in the running load-balancer tasks",
-            "none": "no configuration change; re-applying the pool",
-        }[kind]
-        progress(f"pool {name}", note)
-        client = self._client()
-        client.replace_pool(pool)
-        return UpdateResult(self._settle(client, inputs, kind))
+        inputs = base.user_props(news)
+        return UpdateResult(self._outputs(inputs, Lifecycle(self._client()).update(_spec(inputs))))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        state = user_props(props)
+        state = base.user_props(props)
         name = str(state.get("pool_name") or _id)
-        namespace = (state.get("pool") or {}).get("namespace")
-        client = self._client()
-        if not client.delete_pool(name):
-            progress(f"pool {name}", "already gone")
-            return
-        progress(f"pool {name}", "deleted, waiting for its scheduler to uninstall")
         timeout = float(state.get("wait_timeout_seconds") or DEFAULT_WAIT_TIMEOUT_SECONDS)
-        client.wait_until_uninstalled(name, namespace, timeout)
-
-    def _settle(self, client: EdgeLBClient, inputs: dict[str, Any], change: str) -> dict[str, Any]:
-        pool = inputs["pool"]
-        name = str(pool["name"])
-        state = client.wait_until_deployed(
-            name,
-            pool.get("namespace"),
-            float(inputs["wait_timeout_seconds"]),
-            lambda m: progress(f"pool {name}", m),
-        )
-        live = client.get_pool(name)
-        if live is None:
-            raise Exception(f"pool {name} vanished while it was being deployed")
-        return self._outputs(inputs, live, state, change)
+        namespace = namespace_of(state.get("pool") or {})
+        Lifecycle(self._client()).delete(name, namespace, state.get("owner"), timeout)
 
     @staticmethod
-    def _outputs(
-        inputs: dict[str, Any], live: dict[str, Any], state: str, change: str | None
-    ) -> dict[str, Any]:
+    def _outputs(inputs: dict[str, Any], result: Result) -> dict[str, Any]:
         return {
             **inputs,
-            "pool": live_view(inputs.get("pool"), live),
-            "pool_name": live["name"],
-            "state": state,
-            "last_change": change,
+            "pool": live_view(inputs.get("pool"), result.live),
+            "pool_name": result.live["name"],
+            "state": result.state,
+            "last_change": result.change,
         }
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        state = user_props(props)
+        state = base.with_defaults(base.user_props(props), BEHAVIOUR_DEFAULTS)
         client = self._client()
         live = client.get_pool(id_)
         if live is None:
             return ReadResult(None, {})
-        state.setdefault("adopt", False)
-        state.setdefault("wait_timeout_seconds", DEFAULT_WAIT_TIMEOUT_SECONDS)
-        plan = client.plan_status(id_, live.get("namespace"))
-        outs = self._outputs(state, live, plan[0] if plan else "NOT_STARTED", state.get("last_change"))
-        return ReadResult(id_, outs, {k: outs[k] for k in ("pool", *BEHAVIOUR_INPUTS)})
+        if ownership.released("pool", id_, marker_of(live), str(state.get("owner"))):
+            return ReadResult(None, {})
+        plan = client.plan(id_, namespace_of(live))
+        outs = self._outputs(state, Result(live, plan.status, str(state.get("last_change"))))
+        return ReadResult(id_, outs, {k: outs[k] for k in ("pool", "owner", *BEHAVIOUR_INPUTS) if k in outs})
 
 
 class EdgeLBPool(Resource, module="dcos", name="EdgeLBPool"):
-    """An Edge-LB V2 pool managed declaratively: created, replaced on update, deleted."""
+    """An Edge-LB V2 pool managed declaratively: created, replaced on update, deleted.
+
+    `owner` (an output too) is this resource's marker, `<org>/<project>/<stack>#<name>`, kept in
+    the pool's `PULUMI_OWNER` environment variable. `target_service` names the DC/OS service the
+    pool exposes (`dev/kubernetes01`): preview warns when it does not run, or fails with
+    `require_target_service`."""
 
     pool_name: pulumi.Output[str]
     state: pulumi.Output[str]
     last_change: pulumi.Output[str]
     pool: pulumi.Output[dict[str, Any]]
+    owner: pulumi.Output[str]
     adopt: pulumi.Output[bool]
     wait_timeout_seconds: pulumi.Output[float]
+    target_service: pulumi.Output[str | None]
+    require_target_service: pulumi.Output[bool]
 
     def __init__(
         self,
@@ -176,20 +163,27 @@ class EdgeLBPool(Resource, module="dcos", name="EdgeLBPool"):
         pool: pulumi.Input[Mapping[str, Any]] | EdgeLBPoolDefinition,
         adopt: pulumi.Input[bool] = False,
         wait_timeout_seconds: pulumi.Input[float] = DEFAULT_WAIT_TIMEOUT_SECONDS,
+        target_service: pulumi.Input[str] | None = None,
+        require_target_service: pulumi.Input[bool] = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if isinstance(pool, EdgeLBPoolDefinition):
-            pool = pool.model_dump(mode="json", exclude_none=True, exclude_unset=True)
+            pool = pool.model_dump(mode="json", exclude_none=True, exclude_unset=True, by_alias=True)
         super().__init__(
             EdgeLBPoolProvider(),
             resource_name,
             {
                 "pool": pool,
+                "owner": owner_of(resource_name),
                 "adopt": adopt,
                 "wait_timeout_seconds": wait_timeout_seconds,
+                "target_service": target_service,
+                "require_target_service": require_target_service,
                 "pool_name": None,
                 "state": None,
                 "last_change": None,
             },
-            opts,
+            # Every replacement deletes first, `pulumi up --replace` included (the engine asks no
+            # diff() there): two pools must never hold the same ports or the same name.
+            pulumi.ResourceOptions.merge(pulumi.ResourceOptions(delete_before_replace=True), opts),
         )

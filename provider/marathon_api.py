@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from .http import DcosApiError, DcosHttp
+from .errors import DcosApiError, ProviderError
+from .http import DcosHttp
 
 PREFIX = "/service/marathon"
-POLL_SECONDS = 0.5
 
 
-class AppExists(Exception):
-    pass
+class AppExists(ProviderError):
+    """POST found the id taken (Marathon's 409); create decides whose app it is."""
 
 
-class AppLocked(Exception):
+class AppLocked(ProviderError):
     """A running deployment blocks the write (Marathon's 409 without force)."""
 
     def __init__(self, app_id: str, deployments: list[str]) -> None:
@@ -29,17 +26,7 @@ class AppLocked(Exception):
         self.deployments = deployments
 
 
-class DeploymentTimeout(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class Change:
-    deployment_id: str
-    version: str | None
-
-
-def _app_path(app_id: str) -> str:
+def app_path(app_id: str) -> str:
     return f"{PREFIX}/v2/apps/{quote(app_id.strip('/'), safe='/')}"
 
 
@@ -51,22 +38,33 @@ class MarathonClient:
     def __init__(self, http: DcosHttp) -> None:
         self.http = http
 
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.http.request(method, path, **kwargs)
+        return self.http.json(response, method, path)
+
     def info(self) -> dict[str, Any]:
-        return dict(self.http.request("GET", f"{PREFIX}/v2/info").json())
+        return dict(self._json("GET", f"{PREFIX}/v2/info"))
 
     def version(self) -> str:
         return str(self.info().get("version", ""))
 
     def get_app(self, app_id: str) -> dict[str, Any] | None:
-        try:
-            response = self.http.request("GET", _app_path(app_id), params={"embed": "app.lastTaskFailure"})
-        except DcosApiError as error:
-            if error.status == 404 and isinstance(error.body, dict):
-                return None
-            raise
-        return dict(response.json()["app"])
+        path = app_path(app_id)
+        response = self.http.request_unless_gone("GET", path, params={"embed": "app.lastTaskFailure"})
+        if response is None:
+            return None
+        return dict(self.http.json(response, "GET", path)["app"])
 
-    def create_app(self, definition: dict[str, Any], force: bool) -> Change:
+    def deployments(self) -> list[dict[str, Any]]:
+        return list(self._json("GET", f"{PREFIX}/v2/deployments"))
+
+    def deployments_touching(self, app_id: str) -> list[dict[str, Any]]:
+        """Every running deployment that changes the app: waits follow these, not one id, since a
+        retried or forced write, or somebody else's, may have replaced the one we started."""
+        return [d for d in self.deployments() if app_id in (d.get("affectedApps") or [])]
+
+    def create_app(self, definition: dict[str, Any], force: bool) -> str:
+        """POST; returns the deployment id."""
         try:
             response = self.http.request(
                 "POST", f"{PREFIX}/v2/apps", params={"force": _flag(force)}, body=definition, ok=(201,)
@@ -76,17 +74,16 @@ class MarathonClient:
                 raise AppExists(error.message) from None
             self._raise_locked(error, definition["id"])
             raise
-        body = response.json()
-        deployment = response.headers.get("Marathon-Deployment-Id") or body["deployments"][0]["id"]
-        return Change(deployment, body.get("version"))
+        return str(response.headers.get("Marathon-Deployment-Id") or "")
 
-    def replace_app(self, definition: dict[str, Any], force: bool) -> Change:
-        """PUT with partialUpdate=false: a full replacement, so fields removed in code are removed."""
+    def replace_app(self, definition: dict[str, Any], force: bool) -> str:
+        """PUT with partialUpdate=false: a full replacement, so fields removed in code are removed.
+        Creates the app when it does not exist."""
         app_id = definition["id"]
         try:
             response = self.http.request(
                 "PUT",
-                _app_path(app_id),
+                app_path(app_id),
                 params={"force": _flag(force), "partialUpdate": "false"},
                 body=definition,
                 ok=(200, 201),
@@ -94,60 +91,12 @@ class MarathonClient:
         except DcosApiError as error:
             self._raise_locked(error, app_id)
             raise
-        body = response.json()
-        return Change(body["deploymentId"], body.get("version"))
+        return str(response.headers.get("Marathon-Deployment-Id") or "")
 
-    def delete_app(self, app_id: str) -> Change | None:
-        """None when the app is already gone."""
-        try:
-            response = self.http.request("DELETE", _app_path(app_id))
-        except DcosApiError as error:
-            if error.status == 404 and isinstance(error.body, dict):
-                return None
-            raise
-        body = response.json()
-        return Change(body["deploymentId"], body.get("version"))
-
-    def deployments(self) -> list[dict[str, Any]]:
-        return list(self.http.request("GET", f"{PREFIX}/v2/deployments").json())
-
-    def wait_for_deployment(
-        self,
-        app_id: str,
-        deployment_id: str,
-        timeout_seconds: float,
-        progress: Callable[[str], None],
-    ) -> None:
-        """Returns once the deployment is no longer listed; Marathon never fails a deployment on its
-        own (it retries tasks forever), so the timeout is ours."""
-        deadline = time.monotonic() + timeout_seconds
-        last_note = ""
-        while True:
-            current = next((d for d in self.deployments() if d.get("id") == deployment_id), None)
-            if current is None:
-                return
-            actions = ", ".join(a.get("action", "?") for a in current.get("currentActions", []))
-            note = f"deployment {deployment_id}: step {current.get('currentStep')}/{current.get('totalSteps')} {actions}"
-            if note != last_note:
-                progress(note)
-                last_note = note
-            if time.monotonic() >= deadline:
-                app = self.get_app(app_id)
-                failure = (app or {}).get("lastTaskFailure") or {}
-                reason = f"; last task failure: {failure.get('message')}" if failure.get("message") else ""
-                raise DeploymentTimeout(
-                    f"deployment {deployment_id} of {app_id} did not finish within {timeout_seconds:g}s{reason}"
-                )
-            time.sleep(POLL_SECONDS)
-
-    def wait_until_gone(self, app_id: str, timeout_seconds: float) -> None:
-        deadline = time.monotonic() + timeout_seconds
-        while self.get_app(app_id) is not None:
-            if time.monotonic() >= deadline:
-                raise DeploymentTimeout(
-                    f"app {app_id} was still present {timeout_seconds:g}s after its deletion"
-                )
-            time.sleep(POLL_SECONDS)
+    def delete_app(self, app_id: str) -> str | None:
+        """DELETE (forced by default, so never locked); None when the app was already gone."""
+        response = self.http.request_unless_gone("DELETE", app_path(app_id))
+        return None if response is None else str(response.headers.get("Marathon-Deployment-Id") or "")
 
     @staticmethod
     def _raise_locked(error: DcosApiError, app_id: str) -> None:

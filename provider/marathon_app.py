@@ -1,14 +1,18 @@
-"""MarathonApp: one Marathon app as a Pulumi resource (the dummy app that drives Marathon-LB)."""
+"""MarathonApp: one Marathon app as a Pulumi resource (the dummy app that drives Marathon-LB).
+
+`provider.marathon_app.MarathonAppProvider` is pickled by reference into every stack's state:
+its import path must never change (pulumi-engine.md §4.2).
+"""
 
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import (
-    CheckFailure,
     CheckResult,
     CreateResult,
     DiffResult,
@@ -17,16 +21,43 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .base import DcosProvider, knob_problems, progress, user_props
-from .http import DcosApiError
-from .marathon_api import AppExists, MarathonClient
+from . import diagnostics, ownership
+from .base import (
+    COMMON_DEFAULTS,
+    DcosProvider,
+    WriteSpec,
+    knob_problems,
+    knobs_changed,
+    user_props,
+    with_defaults,
+)
+from .errors import ProviderError
+from .marathon_api import MarathonClient
+from .marathon_lifecycle import AppSpec, Lifecycle, Result
 from .marathon_model import MarathonAppDefinition, canonical_app_id, definition_problems
-from .marathon_normalize import differs, live_view, request_body
+from .marathon_normalize import MARK_KEYS, differs, live_view, marker_of
+from .marathon_wait import last_failure, observe, unsettled
+from .ownership import owner_of, reserved_problems
 from .unknowns import contains_unknown
 
 DEFAULT_WAIT_TIMEOUT_SECONDS = 300.0
-#: Inputs that steer the provider and never reach Marathon.
-BEHAVIOUR_INPUTS = ("force", "adopt", "wait_timeout_seconds")
+#: Inputs that steer the provider and never reach Marathon, with their defaults.
+BEHAVIOUR_DEFAULTS: dict[str, Any] = {
+    "force": False,
+    **COMMON_DEFAULTS,
+    "wait_timeout_seconds": DEFAULT_WAIT_TIMEOUT_SECONDS,
+}
+BEHAVIOUR_INPUTS = tuple(BEHAVIOUR_DEFAULTS)
+_FLAGS = ("force", "adopt", "require_target_service")
+
+
+def _spec(inputs: dict[str, Any], generation: str | None = None) -> AppSpec:
+    return AppSpec(
+        **WriteSpec.knobs(inputs),
+        definition=inputs["definition"],
+        force=bool(inputs["force"]),
+        generation=generation or uuid.uuid4().hex[:12],
+    )
 
 
 class MarathonAppProvider(DcosProvider):
@@ -52,152 +83,134 @@ class MarathonAppProvider(DcosProvider):
                 versions[url] = client.version()
             return versions[url]
 
+    def _lifecycle(self) -> Lifecycle:
+        client = self._client()
+        return Lifecycle(client, lambda: self._marathon_version(client))
+
     # -- check ---------------------------------------------------------------------------------------
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        props = user_props(news)
-        props.setdefault("force", False)
-        props.setdefault("adopt", False)
-        props.setdefault("wait_timeout_seconds", DEFAULT_WAIT_TIMEOUT_SECONDS)
-        problems = definition_problems(props.get("definition")) + knob_problems(props, ("force", "adopt"))
+        props = with_defaults(user_props(news), BEHAVIOUR_DEFAULTS)
         definition = props.get("definition")
+        problems = (
+            definition_problems(definition)
+            + knob_problems(props, _FLAGS)
+            + reserved_problems(definition, "labels", "definition", MARK_KEYS)
+        )
         if not problems and isinstance(definition, dict) and isinstance(definition.get("id"), str):
             props["definition"] = {**definition, "id": canonical_app_id(definition["id"])}
-        return CheckResult(props, [CheckFailure(path, rule) for path, rule in problems])
+        return CheckResult(props, self.check_failures(props, problems, "Marathon-LB app"))
 
     # -- diff ----------------------------------------------------------------------------------------
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         old, new = user_props(olds), user_props(news)
-        old_definition, new_definition = old.get("definition") or {}, new.get("definition")
+        new_definition = new.get("definition")
         new_id = new_definition.get("id") if isinstance(new_definition, dict) else None
-        if isinstance(new_id, str) and canonical_app_id(new_id) != old.get("app_id"):
+        if not isinstance(new_id, str):
+            # Unknown until apply: it may well be another app.
+            return DiffResult(changes=True, replaces=["definition"])
+        if canonical_app_id(new_id) != old.get("app_id"):
+            # Another id: the new app comes up before the old one goes.
             return DiffResult(changes=True, replaces=["definition"], delete_before_replace=False)
-        knobs_changed = any(old.get(k) != new.get(k) for k in BEHAVIOUR_INPUTS)
+        # The same id can only be replaced by deleting first (`pulumi up --replace` included).
         if not isinstance(new_definition, dict) or contains_unknown(new_definition):
-            return DiffResult(changes=True)
-        return DiffResult(changes=knobs_changed or self._drifted(old_definition, new_definition, old))
+            return DiffResult(changes=True, delete_before_replace=True)
+        # The live comparison runs first: its warnings say why a change has not settled.
+        changed = self._live_differs(old, new) or knobs_changed(old, new, BEHAVIOUR_DEFAULTS)
+        return DiffResult(changes=changed, delete_before_replace=True)
 
-    def _drifted(
-        self, old_definition: dict[str, Any], new_definition: dict[str, Any], old: dict[str, Any]
-    ) -> bool:
-        """Compares with the live app; when the cluster cannot be asked, with the last known state."""
+    def _live_differs(self, old: dict[str, Any], new: dict[str, Any]) -> bool:
+        """Compares with the live app, and says why when it has not settled; when the cluster cannot
+        be asked, compares with the last known state and says so."""
+        app_id = str(old.get("app_id"))
+        definition, owner = new["definition"], str(new.get("owner"))
         try:
             client = self._client()
-            live = client.get_app(str(old.get("app_id")))
-            if live is None:
-                return True
-            return differs(new_definition, live, self._marathon_version(client))
-        except (DcosApiError, ValueError) as error:
-            progress(
-                str(old.get("app_id")),
-                f"cannot read the live app ({error}); comparing with the last known state",
+            live, deployments = observe(client, app_id)
+            version = self._marathon_version(client) if live is not None else ""
+        except ProviderError as error:
+            ownership.unreadable("app", app_id, error)
+            return bool(old.get("definition") != definition or old.get("owner") != owner)
+        if live is None:
+            diagnostics.warning(f"app {app_id} no longer exists on the cluster; `pulumi up` creates it again")
+            return True
+        marker = marker_of(live)
+        if ownership.taken_by_another_stack("app", app_id, marker, owner, new.get("adopt") is True):
+            return True
+        reason = unsettled(live, deployments)
+        if reason is not None:
+            diagnostics.warning(
+                f"app {app_id} has not settled ({reason}{last_failure(live)}); planning an update that "
+                "finishes the change or waits for it"
             )
-            return bool(old_definition != new_definition)
+            return True
+        return marker != owner or differs(definition, live, version)
 
     # -- create / update / delete --------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = user_props(props)
-        definition = request_body(inputs["definition"])
-        app_id = definition["id"]
-        client = self._client()
-        try:
-            change = client.create_app(definition, force=bool(inputs["force"]))
-            progress(app_id, f"created, waiting for deployment {change.deployment_id}")
-        except AppExists:
-            if not inputs["adopt"]:
-                raise Exception(
-                    f"app {app_id} already exists on the cluster and this stack does not manage it; "
-                    "set adopt=True to take it over (its definition will be replaced by this one)"
-                ) from None
-            change = client.replace_app(definition, force=bool(inputs["force"]))
-            progress(app_id, f"adopted the existing app, waiting for deployment {change.deployment_id}")
-            return CreateResult(app_id, self._settle(client, inputs, change.deployment_id))
-        try:
-            return CreateResult(app_id, self._settle(client, inputs, change.deployment_id))
-        except Exception as error:
-            # A failed create leaves nothing in the stack's state: remove what this call created so
-            # the cluster does not keep an app no stack owns, and the next `pulumi up` starts clean.
-            client.delete_app(app_id)
-            client.wait_until_gone(app_id, float(inputs["wait_timeout_seconds"]))
-            raise Exception(
-                f"{error} (the app was removed again; fix the cause and run `pulumi up` again)"
-            ) from None
+        spec = _spec(inputs)
+        result = self._lifecycle().create(spec)
+        return CreateResult(spec.app_id, self._outputs(inputs, result, spec.generation))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        inputs = user_props(news)
-        definition = request_body(inputs["definition"])
-        client = self._client()
-        change = client.replace_app(definition, force=bool(inputs["force"]))
-        progress(definition["id"], f"updating, waiting for deployment {change.deployment_id}")
-        return UpdateResult(self._settle(client, inputs, change.deployment_id))
+        inputs, old = user_props(news), user_props(olds)
+        # A state from before generations gets one now, together with its marker.
+        spec = _spec(inputs, old.get("generation"))
+        result = self._lifecycle().update(spec)
+        if result.deployment_id is None:
+            result = Result(result.live, old.get("deployment_id"))
+        return UpdateResult(self._outputs(inputs, result, spec.generation))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         state = user_props(props)
         app_id = str(state.get("app_id") or _id)
-        client = self._client()
-        change = client.delete_app(app_id)
-        if change is None:
-            progress(app_id, "already gone")
-            return
         timeout = float(state.get("wait_timeout_seconds") or DEFAULT_WAIT_TIMEOUT_SECONDS)
-        progress(app_id, f"deleting, waiting for deployment {change.deployment_id}")
-        client.wait_for_deployment(app_id, change.deployment_id, timeout, lambda m: progress(app_id, m))
-        client.wait_until_gone(app_id, timeout)
+        self._lifecycle().delete(app_id, state.get("owner"), state.get("generation"), timeout)
 
-    def _settle(self, client: MarathonClient, inputs: dict[str, Any], deployment_id: str) -> dict[str, Any]:
-        """Waits for the deployment, checks the tasks really run, and returns the full output set."""
-        app_id = canonical_app_id(inputs["definition"]["id"])
-        timeout = float(inputs["wait_timeout_seconds"])
-        client.wait_for_deployment(app_id, deployment_id, timeout, lambda m: progress(app_id, m))
-        live = client.get_app(app_id)
-        if live is None:
-            raise Exception(f"app {app_id} vanished while its deployment {deployment_id} ran")
-        running, wanted = live.get("tasksRunning", 0), live.get("instances", 0)
-        if running < wanted:
-            failure = (live.get("lastTaskFailure") or {}).get("message")
-            raise Exception(
-                f"deployment {deployment_id} of {app_id} ended with {running}/{wanted} tasks running"
-                + (f"; last task failure: {failure}" if failure else "")
-            )
-        progress(app_id, f"deployment {deployment_id} finished, {running}/{wanted} tasks running")
-        return self._outputs(inputs, live, deployment_id, self._marathon_version(client))
-
-    @staticmethod
-    def _outputs(
-        inputs: dict[str, Any], live: dict[str, Any], deployment_id: str | None, version: str
-    ) -> dict[str, Any]:
+    def _outputs(self, inputs: dict[str, Any], result: Result, generation: str | None) -> dict[str, Any]:
+        live = result.live
+        version = self._marathon_version(self._client())
         return {
             **inputs,
             "definition": live_view(inputs.get("definition"), live, version),
             "app_id": live["id"],
             "version": live.get("version"),
-            "deployment_id": deployment_id,
+            "deployment_id": result.deployment_id,
+            "generation": generation,
         }
 
     # -- read ----------------------------------------------------------------------------------------
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        state = user_props(props)
-        client = self._client()
-        live = client.get_app(id_)
+        state = with_defaults(user_props(props), BEHAVIOUR_DEFAULTS)
+        live = self._client().get_app(id_)
         if live is None:
             return ReadResult(None, {})
-        state.setdefault("force", False)
-        state.setdefault("adopt", False)
-        state.setdefault("wait_timeout_seconds", DEFAULT_WAIT_TIMEOUT_SECONDS)
-        outs = self._outputs(state, live, state.get("deployment_id"), self._marathon_version(client))
-        inputs = {k: outs[k] for k in ("definition", *BEHAVIOUR_INPUTS)}
+        if ownership.released("app", id_, marker_of(live), str(state.get("owner"))):
+            return ReadResult(None, {})
+        outs = self._outputs(state, Result(live, state.get("deployment_id")), state.get("generation"))
+        inputs = {k: outs[k] for k in ("definition", "owner", *BEHAVIOUR_INPUTS) if k in outs}
         return ReadResult(id_, outs, inputs)
 
 
 class MarathonApp(Resource, module="dcos", name="MarathonApp"):
-    """A Marathon app managed declaratively: created, updated by full replacement, deleted."""
+    """A Marathon app managed declaratively: created, updated by full replacement, deleted.
+
+    `owner` (an output too) is this resource's marker, `<org>/<project>/<stack>#<name>`, written
+    into the app's `PULUMI_OWNER` label. `target_service` names the DC/OS service the app exposes
+    (`dev/kubernetes01`): preview warns when it does not run, or fails with
+    `require_target_service`."""
 
     app_id: pulumi.Output[str]
     version: pulumi.Output[str]
     deployment_id: pulumi.Output[str]
+    generation: pulumi.Output[str]
     definition: pulumi.Output[dict[str, Any]]
+    owner: pulumi.Output[str]
     force: pulumi.Output[bool]
     adopt: pulumi.Output[bool]
     wait_timeout_seconds: pulumi.Output[float]
+    target_service: pulumi.Output[str | None]
+    require_target_service: pulumi.Output[bool]
 
     def __init__(
         self,
@@ -206,6 +219,8 @@ class MarathonApp(Resource, module="dcos", name="MarathonApp"):
         force: pulumi.Input[bool] = False,
         adopt: pulumi.Input[bool] = False,
         wait_timeout_seconds: pulumi.Input[float] = DEFAULT_WAIT_TIMEOUT_SECONDS,
+        target_service: pulumi.Input[str] | None = None,
+        require_target_service: pulumi.Input[bool] = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if isinstance(definition, MarathonAppDefinition):
@@ -215,12 +230,16 @@ class MarathonApp(Resource, module="dcos", name="MarathonApp"):
             resource_name,
             {
                 "definition": definition,
+                "owner": owner_of(resource_name),
                 "force": force,
                 "adopt": adopt,
                 "wait_timeout_seconds": wait_timeout_seconds,
+                "target_service": target_service,
+                "require_target_service": require_target_service,
                 "app_id": None,
                 "version": None,
                 "deployment_id": None,
+                "generation": None,
             },
             opts,
         )

@@ -12,6 +12,7 @@ from typing import Any
 
 from . import projection
 from .marathon_model import canonical_app_id
+from .ownership import MARKER_KEY, marker_in, with_marker_in, without_marker_in
 from .projection import integral_numbers
 
 #: Fields Marathon computes; never part of a definition and never sent back (a `version` in a PUT
@@ -79,6 +80,21 @@ def app_defaults(marathon_version: str) -> dict[str, Any]:
     return defaults
 
 
+#: A partial `unreachableStrategy` object gets the RAML defaults of its missing fields (these
+#: differ from the whole-object default above, which a missing strategy gets).
+UNREACHABLE_FIELD_DEFAULTS = {"inactiveAfterSeconds": 300, "expungeAfterSeconds": 600}
+#: Marathon's RAML `AppHealthCheck` defaults; `portIndex` 0 is added where no port is given.
+HEALTH_CHECK_DEFAULTS = {
+    "protocol": "HTTP",
+    "gracePeriodSeconds": 300,
+    "intervalSeconds": 60,
+    "maxConsecutiveFailures": 3,
+    "timeoutSeconds": 20,
+    "delaySeconds": 15,
+}
+_MARATHON_HTTP_CHECKS = ("HTTP", "HTTPS")
+
+
 def _port_definition(port: dict[str, Any]) -> dict[str, Any]:
     port = {"protocol": "tcp", **port}
     if not port.get("labels"):
@@ -86,21 +102,74 @@ def _port_definition(port: dict[str, Any]) -> dict[str, Any]:
     return port
 
 
+def _health_check(check: dict[str, Any]) -> dict[str, Any]:
+    check = {**HEALTH_CHECK_DEFAULTS, **{k: v for k, v in check.items() if v is not None}}
+    if check["protocol"] != "COMMAND" and "port" not in check:
+        check.setdefault("portIndex", 0)
+    if check["protocol"] in _MARATHON_HTTP_CHECKS:
+        check.setdefault("ignoreHttp1xx", False)
+    return check
+
+
+def _container(container: dict[str, Any]) -> dict[str, Any]:
+    container = {"type": "DOCKER", "volumes": [], **container}
+    docker = container.get("docker")
+    if isinstance(docker, dict):
+        docker = {"forcePullImage": False, **docker}
+        if container["type"] == "DOCKER":
+            docker = {"privileged": False, "parameters": [], **docker}
+        container["docker"] = docker
+    return container
+
+
+def _nested_defaults(app: dict[str, Any]) -> None:
+    """Defaults inside objects the user gave only in part (Marathon fills them on its side)."""
+    upgrade = app.get("upgradeStrategy")
+    if isinstance(upgrade, dict):
+        app["upgradeStrategy"] = {"minimumHealthCapacity": 1, "maximumOverCapacity": 1, **upgrade}
+    unreachable = app.get("unreachableStrategy")
+    if isinstance(unreachable, dict):
+        app["unreachableStrategy"] = {**UNREACHABLE_FIELD_DEFAULTS, **unreachable}
+    if isinstance(app.get("healthChecks"), list):
+        app["healthChecks"] = [_health_check(c) if isinstance(c, dict) else c for c in app["healthChecks"]]
+    if isinstance(app.get("container"), dict):
+        app["container"] = _container(app["container"])
+    if isinstance(app.get("portDefinitions"), list):
+        app["portDefinitions"] = [
+            _port_definition(p) if isinstance(p, dict) else p for p in app["portDefinitions"]
+        ]
+
+
 def canonical(app: dict[str, Any], marathon_version: str) -> dict[str, Any]:
     """The full form of an app as Marathon stores it: read-only fields dropped, defaults filled."""
     result = {k: copy.deepcopy(v) for k, v in app.items() if k not in READ_ONLY_FIELDS}
     if isinstance(result.get("id"), str):
         result["id"] = canonical_app_id(result["id"])
+    _nested_defaults(result)
     for key, default in app_defaults(marathon_version).items():
         result.setdefault(key, copy.deepcopy(default))
-    container = result.get("container")
-    if isinstance(container, dict):
-        result["container"] = {"volumes": [], **container}
-    if isinstance(result.get("portDefinitions"), list):
-        result["portDefinitions"] = [
-            _port_definition(p) if isinstance(p, dict) else p for p in result["portDefinitions"]
-        ]
     return dict(integral_numbers(result))
+
+
+#: Next to the owner's marker: which create of that resource made or took over the app. After
+#: `pulumi up --replace` the engine creates first (it never asks diff() there): the new resource
+#: takes the app over with a new generation, so the old one's delete knows to leave it.
+GENERATION_KEY = "PULUMI_GENERATION"
+MARK_KEYS = (MARKER_KEY, GENERATION_KEY)
+
+
+def marker_of(app: dict[str, Any]) -> str | None:
+    return marker_in(app, "labels")
+
+
+def generation_of(app: dict[str, Any]) -> str | None:
+    labels = app.get("labels")
+    generation = labels.get(GENERATION_KEY) if isinstance(labels, dict) else None
+    return generation if isinstance(generation, str) else None
+
+
+def without_marker(app: dict[str, Any]) -> dict[str, Any]:
+    return without_marker_in(app, "labels", MARK_KEYS)
 
 
 def _adopt_assigned_ports(desired: dict[str, Any], live: dict[str, Any]) -> None:
@@ -119,7 +188,7 @@ def live_view(desired: dict[str, Any] | None, live: dict[str, Any], marathon_ver
     Equal to `desired` exactly when nothing drifted."""
     declared = desired or {}
     want = canonical(declared, marathon_version)
-    have = canonical(live, marathon_version)
+    have = canonical(without_marker(live), marathon_version)
     _adopt_assigned_ports(want, have)
     return projection.live_view(declared, want, have, SERVER_ASSIGNED)
 
@@ -128,9 +197,26 @@ def differs(desired: dict[str, Any], live: dict[str, Any], marathon_version: str
     return live_view(desired, live, marathon_version) != desired
 
 
-def request_body(definition: dict[str, Any]) -> dict[str, Any]:
-    """What to PUT/POST: the declared definition with an absolute id and no read-only fields. The
-    engine carries every number as a float; Marathon's RAML wants integers where it says int."""
+def request_body(
+    definition: dict[str, Any], owner: str | None = None, generation: str | None = None
+) -> dict[str, Any]:
+    """What to PUT/POST: the declared definition with an absolute id, no read-only fields and the
+    owner's marker labels. The engine carries every number as a float; Marathon's RAML wants
+    integers where it says int."""
     body = {k: copy.deepcopy(v) for k, v in definition.items() if k not in READ_ONLY_FIELDS}
     body["id"] = canonical_app_id(str(body["id"]))
+    if owner is not None:
+        marks = {MARKER_KEY: owner, **({GENERATION_KEY: generation} if generation else {})}
+        body = with_marker_in(body, "labels", marks)
     return dict(integral_numbers(body))
+
+
+def settled_as(
+    desired: dict[str, Any], owner: str, generation: str, live: dict[str, Any], marathon_version: str
+) -> bool:
+    """The live app is the desired one, marks included (a write would change nothing)."""
+    return (
+        marker_of(live) == owner
+        and generation_of(live) == generation
+        and not differs(desired, live, marathon_version)
+    )

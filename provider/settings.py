@@ -3,7 +3,7 @@
 Read in `configure()` from the stack config (`dcos:*`, decrypted by the engine) with environment
 variables as fallback. Credentials are SecretStr so that no repr, log line or exception text can
 carry them, and they live only in the provider process: never on the pickled provider, in inputs
-or in outputs.
+or in outputs. Every rule here is checked at `pulumi preview` (check() reports it).
 """
 
 from __future__ import annotations
@@ -11,7 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator, model_validator
+
+from .errors import SettingsError
 
 #: config key (namespace `dcos`) -> environment variable used when the key is not set.
 CONFIG_ENV_FALLBACK: dict[str, str] = {
@@ -29,9 +33,24 @@ CONFIG_ENV_FALLBACK: dict[str, str] = {
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
+__all__ = ["CONFIG_ENV_FALLBACK", "ConnectionSettings", "SettingsError", "config_key", "load_settings"]
 
-class SettingsError(ValueError):
-    """The DC/OS connection settings are missing or inconsistent."""
+
+def _snake(key: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in key)
+
+
+_KEY_OF_FIELD = {_snake(key): key for key in CONFIG_ENV_FALLBACK}
+
+
+def config_key(field: str) -> str:
+    """`service_account_private_key` -> `dcos:serviceAccountPrivateKey`, as the user sets it."""
+    return f"dcos:{_KEY_OF_FIELD.get(field, field)}"
+
+
+def _where(field: str) -> str:
+    key = _KEY_OF_FIELD.get(field, field)
+    return f"{config_key(field)} (or {CONFIG_ENV_FALLBACK[key]})" if key in CONFIG_ENV_FALLBACK else field
 
 
 class ConnectionSettings(BaseModel):
@@ -59,6 +78,34 @@ class ConnectionSettings(BaseModel):
     def _strip_secret(cls, value: object) -> object:
         # Values read from files or CI secrets often end in a newline, which no header may carry.
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("token")
+    @classmethod
+    def _token_is_header_text(cls, token: SecretStr | None) -> SecretStr | None:
+        # A DC/OS token is a JWT: printable ASCII. Anything else cannot go into a header (and is
+        # usually a copy-paste accident); the message must not quote the token.
+        if token is not None:
+            for index, character in enumerate(token.get_secret_value()):
+                if not (0x21 <= ord(character) <= 0x7E):
+                    raise ValueError(
+                        f"contains a character that is not printable ASCII at position {index + 1}; "
+                        "a DC/OS token is ASCII text: copy it again"
+                    )
+        return token
+
+    @field_validator("service_account_private_key")
+    @classmethod
+    def _key_is_rsa_pem(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is not None:
+            try:
+                parsed = serialization.load_pem_private_key(key.get_secret_value().encode(), password=None)
+            except (ValueError, TypeError):
+                raise ValueError(
+                    "is not an unencrypted private key in PEM format (-----BEGIN PRIVATE KEY-----)"
+                ) from None
+            if not isinstance(parsed, rsa.RSAPrivateKey):
+                raise ValueError("must be an RSA private key (DC/OS service logins are RS256)")
+        return key
 
     @field_validator("insecure", mode="before")
     @classmethod
@@ -90,10 +137,6 @@ class ConnectionSettings(BaseModel):
         return self.ca_bundle or True
 
 
-def _snake(key: str) -> str:
-    return "".join("_" + c.lower() if c.isupper() else c for c in key)
-
-
 def load_settings(
     config_get: Callable[[str], str | None], environ: Mapping[str, str] | None = None
 ) -> ConnectionSettings:
@@ -107,14 +150,21 @@ def load_settings(
         if value is not None and value != "":
             values[_snake(key)] = value
     if "url" not in values:
-        raise SettingsError(
+        message = (
             "no DC/OS URL: set it with `pulumi config set dcos:url https://<master>` "
             "or the DCOS_URL environment variable"
         )
+        raise SettingsError(message, [("dcos:url", message)])
     try:
         return ConnectionSettings.model_validate(values)
     except ValidationError as error:
-        problems = "; ".join(
-            f"dcos:{'.'.join(str(p) for p in e['loc']) or 'config'}: {e['msg']}" for e in error.errors()
-        )
-        raise SettingsError(f"invalid DC/OS connection settings: {problems}") from None
+        problems = []
+        for item in error.errors():
+            field = ".".join(str(p) for p in item["loc"])
+            rule = str(item["msg"]).removeprefix("Value error, ")
+            if field:
+                problems.append((config_key(field), f"{_where(field)} {rule}"))
+            else:
+                problems.append(("dcos", rule))
+        text = "invalid DC/OS connection settings: " + "; ".join(rule for _, rule in problems)
+        raise SettingsError(text, problems) from None

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.e2e
 
 SEED_APP = seed_app()
 APP_PATH = "/service/marathon/v2/apps/marathon-lb-kubernetes-cluster"
+OWNER = "organization/e2e-marathon-app/e2e#app"
 
 
 def connect(cli: PulumiCli, sandbox: Any, definition: dict[str, Any]) -> str:
@@ -41,7 +42,10 @@ def test_up_preview_change_refresh_destroy(sandbox: Any, marathon_project: Pulum
 
     cli.up().check()
     app = live_app(sandbox, token)
-    assert app is not None and app["labels"] == SEED_APP["labels"] and app["tasksRunning"] == 1
+    # The app carries its owner's marker (stack and resource) next to the declared labels.
+    assert app is not None and app["labels"].pop("PULUMI_GENERATION")
+    assert app["labels"] == {**SEED_APP["labels"], "PULUMI_OWNER": OWNER}
+    assert app["tasksRunning"] == 1
     assert cli.outputs()["appId"] == "/marathon-lb-kubernetes-cluster"
 
     # Right after up, nothing to do: Marathon's defaults do not show as changes.
@@ -111,7 +115,8 @@ def test_existing_app_is_not_taken_over_unless_adopted(sandbox: Any, marathon_pr
     cli.set_config("adopt", "true")
     cli.set_config("force", "true")
     cli.up().check()
-    assert live_app(sandbox, token)["labels"] == SEED_APP["labels"]  # type: ignore[index]
+    labels = live_app(sandbox, token)["labels"]  # type: ignore[index]
+    assert labels.pop("PULUMI_GENERATION") and labels == {**SEED_APP["labels"], "PULUMI_OWNER": OWNER}
     cli.destroy().check()
     assert live_app(sandbox, token) is None
 

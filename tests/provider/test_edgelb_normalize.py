@@ -3,7 +3,8 @@
 import copy
 from typing import Any
 
-from provider.edgelb_normalize import canonical, change_kind, differs, live_view
+from provider.edgelb_model import canonical
+from provider.edgelb_normalize import change_kind, differs, live_view
 from tests.provider.test_edgelb_validation import SEED_POOL
 
 
@@ -50,3 +51,26 @@ def test_engine_floats_compare_equal_to_json_integers() -> None:
     as_floats["count"] = 1.0
     as_floats["haproxy"]["frontends"][0]["bindPort"] = 6443.0
     assert not differs(as_floats, live_seed_pool())
+
+
+def test_redirect_to_https_defaults_in_the_one_place() -> None:
+    pool = copy.deepcopy(SEED_POOL)
+    pool["haproxy"]["frontends"].append(
+        {
+            "bindPort": 80,
+            "protocol": "HTTP",
+            "redirectToHttps": {},
+            "linkBackend": {"defaultBackend": "kubernetes-cluster"},
+        }
+    )
+    live = canonical(pool)
+    assert live["haproxy"]["frontends"][1]["redirectToHttps"] == {"except": []}
+    assert not differs(pool, live)
+
+
+def test_the_owner_marker_is_sent_but_never_shown_as_drift() -> None:
+    live = live_seed_pool()
+    live["environmentVariables"] = {"PULUMI_OWNER": "organization/p/dev#pool"}
+    assert live_view(SEED_POOL, live) == SEED_POOL
+    # Writing the marker changes environment variables: the pool's tasks relaunch.
+    assert change_kind(live_seed_pool(), live) == "relaunch"

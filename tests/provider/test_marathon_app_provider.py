@@ -8,9 +8,12 @@ from typing import Any
 import dill  # type: ignore[import-untyped]
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
+from pulumi.output import Unknown
 
+from provider.edgelb_pool import EdgeLBPoolProvider
 from provider.marathon_api import AppLocked
 from provider.marathon_app import MarathonAppProvider
+from tests.faults.harness import marathon, owner
 from tests.provider.test_marathon_normalize import SEED_APP
 from tests.sandbox import Sandbox
 from tests.seed_documents import seed_app
@@ -19,15 +22,14 @@ APP_PATH = "/service/marathon/v2/apps/marathon-lb-kubernetes-cluster"
 
 
 @pytest.fixture
-def provider(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> MarathonAppProvider:
-    monkeypatch.setenv("DCOS_URL", sandbox.url)
-    monkeypatch.setenv("DCOS_ACS_TOKEN", sandbox.admin_token())
-    return MarathonAppProvider()
+def provider(sandbox: Sandbox) -> MarathonAppProvider:
+    return marathon(sandbox.url, sandbox.admin_token())
 
 
 def inputs(provider: MarathonAppProvider, **changes: Any) -> dict[str, Any]:
     result = provider.check(
-        {}, {"definition": copy.deepcopy(SEED_APP), "wait_timeout_seconds": 10.0, **changes}
+        {},
+        {"definition": copy.deepcopy(SEED_APP), "owner": owner(), "wait_timeout_seconds": 10.0, **changes},
     )
     assert result.failures == []
     return dict(result.inputs)
@@ -67,7 +69,10 @@ def test_a_changed_id_is_a_replacement(provider: MarathonAppProvider) -> None:
     created = provider.create(props)
     moved = inputs(provider, definition={**SEED_APP, "id": "/marathon-lb-other"})
     diff = provider.diff(created.id, created.outs or {}, moved)
-    assert diff.changes and diff.replaces == ["definition"]
+    # Another id: the new app first, then the old one goes.
+    assert diff.changes and diff.replaces == ["definition"] and diff.delete_before_replace is False
+    # The same id can only be replaced by deleting first (`pulumi up --replace`).
+    assert provider.diff(created.id, created.outs or {}, props).delete_before_replace is True
 
 
 def test_delete_waits_and_treats_a_missing_app_as_gone(
@@ -97,9 +102,50 @@ def test_provider_pickles_without_credentials(sandbox: Sandbox) -> None:
     assert b"DcosHttp" not in pickled and b"ConnectionSettings" not in pickled
 
 
-def test_check_names_bad_behaviour_inputs_without_any_call() -> None:
+def test_check_names_bad_behaviour_inputs_without_any_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DCOS_URL", "http://127.0.0.1:9")
     result = MarathonAppProvider().check(
-        {}, {"definition": seed_app(), "force": "yes", "adopt": 1, "wait_timeout_seconds": 0}
+        {},
+        {"definition": seed_app(), "owner": owner(), "force": "yes", "adopt": 1, "wait_timeout_seconds": 0},
     )
     assert {f.property for f in result.failures} == {"force", "adopt", "wait_timeout_seconds"}
     assert result.inputs["definition"]["id"] == "/marathon-lb-kubernetes-cluster"
+
+
+def test_an_unknown_id_in_preview_is_a_possible_replacement() -> None:
+    state: dict[str, Any] = {
+        "definition": seed_app(),
+        "app_id": "/marathon-lb-kubernetes-cluster",
+        "owner": owner(),
+    }
+    unknown_id = {**state, "definition": {**seed_app(), "id": Unknown()}}  # type: ignore[no-untyped-call]
+    assert MarathonAppProvider().diff("/marathon-lb-kubernetes-cluster", state, unknown_id).replaces == [
+        "definition"
+    ]
+    wholly = {**state, "definition": Unknown()}  # type: ignore[no-untyped-call]
+    assert MarathonAppProvider().diff("/marathon-lb-kubernetes-cluster", state, wholly).replaces == [
+        "definition"
+    ]
+    pool_state = {"pool": {"name": "p"}, "pool_name": "p", "owner": owner()}
+    unknown_name = {**pool_state, "pool": {"name": Unknown()}}  # type: ignore[no-untyped-call]
+    diff = EdgeLBPoolProvider().diff("p", pool_state, unknown_name)
+    assert diff.replaces == ["pool"] and diff.delete_before_replace is True
+
+
+def test_an_app_without_marker_from_an_older_stack_gets_one_by_an_update(
+    provider: MarathonAppProvider, sandbox: Sandbox
+) -> None:
+    token = sandbox.admin_token()
+    assert (
+        sandbox.request("POST", "/service/marathon/v2/apps", json=seed_app(), token=token).status_code == 201
+    )
+    sandbox.wait_deployments_done(token)
+    # The state such a stack holds: no owner input yet, no marker on the app.
+    old_state = {**inputs(provider), "app_id": "/marathon-lb-kubernetes-cluster"}
+    del old_state["owner"]
+    props = inputs(provider)
+    assert provider.diff(old_state["app_id"], old_state, props).changes is True
+    updated = provider.update(old_state["app_id"], old_state, props)
+    live = sandbox.request("GET", APP_PATH, token=token).json()["app"]
+    assert live["labels"]["PULUMI_OWNER"] == owner() and (updated.outs or {})["owner"] == owner()
+    assert provider.diff(old_state["app_id"], updated.outs or {}, props).changes is False

@@ -93,3 +93,56 @@ def test_request_body_drops_read_only_fields() -> None:
     body = request_body(live_seed_app())
     assert "version" not in body and "tasks" not in body and "deployments" not in body
     assert body["id"] == "/marathon-lb-kubernetes-cluster"
+
+
+def test_nested_defaults_leave_no_diff_right_after_create() -> None:
+    """Partial strategies, a minimal health check and a DOCKER container come back filled in."""
+    declared = {
+        **SEED_APP,
+        "upgradeStrategy": {"minimumHealthCapacity": 0},
+        "unreachableStrategy": {"inactiveAfterSeconds": 60},
+        "healthChecks": [{"path": "/healthz"}, {"protocol": "COMMAND", "command": {"value": "true"}}],
+        "container": {"type": "DOCKER", "docker": {"image": "nginx"}},
+    }
+    live = live_seed_app(
+        upgradeStrategy={"minimumHealthCapacity": 0.0, "maximumOverCapacity": 1.0},
+        unreachableStrategy={"inactiveAfterSeconds": 60, "expungeAfterSeconds": 600},
+        healthChecks=[
+            {
+                "path": "/healthz",
+                "protocol": "HTTP",
+                "portIndex": 0,
+                "gracePeriodSeconds": 300,
+                "intervalSeconds": 60,
+                "timeoutSeconds": 20,
+                "maxConsecutiveFailures": 3,
+                "delaySeconds": 15,
+                "ignoreHttp1xx": False,
+            },
+            {
+                "protocol": "COMMAND",
+                "command": {"value": "true"},
+                "gracePeriodSeconds": 300,
+                "intervalSeconds": 60,
+                "timeoutSeconds": 20,
+                "maxConsecutiveFailures": 3,
+                "delaySeconds": 15,
+            },
+        ],
+        container={
+            "type": "DOCKER",
+            "docker": {"image": "nginx", "forcePullImage": False, "privileged": False, "parameters": []},
+            "volumes": [],
+        },
+    )
+    assert live_view(declared, live, "1.10.6") == declared
+    live["healthChecks"][0]["intervalSeconds"] = 5
+    assert live_view(declared, live, "1.10.6")["healthChecks"][0]["intervalSeconds"] == 5
+
+
+def test_the_owner_marker_is_sent_but_never_shown_as_drift() -> None:
+    body = request_body(SEED_APP, "organization/p/dev#app")
+    assert body["labels"]["PULUMI_OWNER"] == "organization/p/dev#app"
+    assert "PULUMI_OWNER" not in SEED_APP["labels"]
+    live = live_seed_app(labels={**SEED_APP["labels"], "PULUMI_OWNER": "organization/p/dev#app"})
+    assert live_view(SEED_APP, live, "1.10.6") == SEED_APP
