@@ -196,10 +196,6 @@ def test_a_namespace_change_deletes_first(proxy: FaultProxy, sandbox: Sandbox) -
     the_pool(sandbox)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="localdcos serves no scheduler API for pools outside dcos-edgelb/pools (their plan is a text 404)",
-)
 def test_a_namespace_change_converges(proxy: FaultProxy, sandbox: Sandbox) -> None:
     provider, token = provider_via(proxy, sandbox)
     created = provider.create(pool_inputs(provider))
