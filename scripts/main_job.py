@@ -1,12 +1,13 @@
 """The Python steps of `make up` (scripts/up), on the project's virtualenv:
 
-    python scripts/main_job.py clusters < config.json   the names of the clusters the program exposes
+    python scripts/main_job.py clusters URL < config    the names of the clusters the program exposes
     python scripts/main_job.py report STACK             the outputs, and the kubeconfig into .state/
     python scripts/main_job.py probe SECONDS URL        every exposure answers /version, or exit 1
 
 `clusters` reads `pulumi config --json` and parses it with the program's own parser
 (`components.config.parse_program_config`), so the names are exactly the ones `pulumi up` deploys.
-`report` and `probe` read `.state/outputs.json` (written by scripts/up, 0600).
+URL is the sandbox's, for the hints printed. `report` and `probe` read `.state/outputs.json`
+(written by scripts/up, 0600).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def _config_value(entry: dict[str, Any]) -> object:
         return value
 
 
-def clusters(config_json: str, project: str) -> tuple[list[str], list[str]]:
+def clusters(config_json: str, project: str, sandbox_url: str) -> tuple[list[str], list[str]]:
     """(cluster names, messages for the user) from the stack's `pulumi config --json`."""
     config: dict[str, dict[str, Any]] = json.loads(config_json or "{}")
     raw = {
@@ -57,7 +58,8 @@ def clusters(config_json: str, project: str) -> tuple[list[str], list[str]]:
         notes.append(
             f"clusterFrom: the cluster name comes from output {source.output!r} of stack {source.stack!r}, "
             "known only when that reference resolves during `pulumi up`; add that cluster to the sandbox "
-            "yourself: python -m localdcos cluster --token-file .state/token add NAME"
+            f"yourself: .venv/bin/python -m localdcos cluster --url {sandbox_url} --token-file .state/token "
+            "add NAME"
         )
     return names, notes
 
@@ -93,6 +95,19 @@ def _answers(url: str, context: ssl.SSLContext) -> str | None:
         return str(getattr(error, "reason", None) or error)
 
 
+def _haproxy_enabled(sandbox_url: str) -> bool | None:
+    """Whether the sandbox runs real HAProxy (None: it cannot tell)."""
+    try:
+        token = Path(".state/token").read_text().strip()
+        request = urllib.request.Request(  # noqa: S310 (the sandbox's own URL)
+            f"{sandbox_url}/_localdcos/haproxy/status", headers={"Authorization": f"token={token}"}
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            return bool(json.loads(response.read())["enabled"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def probe(seconds: float, sandbox_url: str) -> int:
     """Every exposure with a URL answers /version within `seconds` (one deadline for all)."""
     # The sandbox's load balancers serve a self-signed certificate: not verified here.
@@ -115,6 +130,12 @@ def probe(seconds: float, sandbox_url: str) -> int:
     for line in failed:
         print(f"make up: {line}; see {LOG}", file=sys.stderr)
     if failed:
+        if _haproxy_enabled(sandbox_url) is False:
+            print(
+                "make up: the sandbox runs without real HAProxy (LOCALDCOS_ARGS replaced --haproxy), "
+                "so nothing serves the exposures' ports; `make down`, then `make up` without it",
+                file=sys.stderr,
+            )
         print(
             "make up: what the sandbox's load balancers run and check:\n"
             f'  curl -sS -H "Authorization: token=$(cat .state/token)" {sandbox_url}/_localdcos/haproxy/status\n'
@@ -129,7 +150,7 @@ def main(argv: list[str]) -> int:
     command, *args = argv
     if command == "clusters":
         project = str(yaml.safe_load(Path("Pulumi.yaml").read_text())["name"])
-        names, notes = clusters(sys.stdin.read(), project)
+        names, notes = clusters(sys.stdin.read(), project, args[0])
         for note in notes:
             print(f"make up: {note}", file=sys.stderr)
         print("\n".join(names))
