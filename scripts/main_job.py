@@ -17,6 +17,7 @@ import os
 import ssl
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,8 @@ def _answers(url: str, context: ssl.SSLContext) -> str | None:
             if response.status == 200 and "gitVersion" in response.read().decode(errors="replace"):
                 return None
             return f"HTTP {response.status}"
+    except urllib.error.HTTPError as error:  # e.g. HAProxy's 503 when no server is available
+        return f"HTTP {error.code} {error.reason}"
     except Exception as error:  # refused, reset, timed out, TLS, HTTP 503: all mean not (yet)
         return str(getattr(error, "reason", None) or error)
 
