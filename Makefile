@@ -33,6 +33,8 @@ lint: bootstrap
 	$(VENV)/bin/mypy --explicit-package-bases tests
 	$(VENV)/bin/mypy scripts/engine/pulumi-language-python scripts/engine/python_toolchain.py scripts/engine/dynamic_provider_host.py
 	$(VENV)/bin/mypy scripts/engine/pulumi-language-python-exec
+	$(VENV)/bin/mypy examples/consumer/__main__.py
+	$(VENV)/bin/mypy scripts/main_job.py
 
 test: bootstrap
 	@scripts/check

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.docs.readme import readme_block
 from tests.e2e.support import FIRST, SECOND, copy_program, pin_virtualenv, set_clusters
 from tests.pulumi_cli import REPO, PulumiCli, planned_changes
 from tests.sandbox import Sandbox
@@ -105,15 +106,6 @@ def test_bad_cluster_name_fails_preview_without_a_write(sandbox: Any, exposure_s
     assert "Kubernetes_Cluster" in result.output
 
 
-def readme_section(title: str) -> str:
-    """The first ```sh block under the README heading `title`."""
-    text = (REPO / "README.md").read_text()
-    section = text.split(f"### {title}\n", 1)[1]
-    match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
-    assert match is not None, f"no sh block under {title!r}"
-    return match.group(1)
-
-
 def test_the_readme_real_cluster_steps_work_as_written(tmp_path: Path, engine: Path) -> None:
     """`Pointing the project at a real cluster`, run verbatim in bash on a copy of the project with
     the `dev` stack, a TLS sandbox standing in for https://dcos-dev.example.com (its URL swapped in)
@@ -129,9 +121,7 @@ def test_the_readme_real_cluster_steps_work_as_written(tmp_path: Path, engine: P
             f'#!/bin/sh\n[ "$*" = "config show core.dcos_acs_token" ] && echo {token} && exit 0\nexit 1\n'
         )
         (tools / "dcos").chmod(0o755)
-        script = readme_section("Pointing the project at a real cluster").replace(
-            "https://dcos-dev.example.com", box.url
-        )
+        script = readme_block("real-cluster").replace("https://dcos-dev.example.com", box.url)
         cli = PulumiCli(project, tmp_path / "state", "dev", bin_dir=engine, passphrase=None, create=False)
         env = {**cli.env, "PATH": f"{tools}{os.pathsep}{cli.env['PATH']}", "PULUMI_OPTION_YES": "true"}
         run = subprocess.run(
