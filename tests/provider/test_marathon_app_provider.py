@@ -14,9 +14,10 @@ from provider.edgelb_pool import EdgeLBPoolProvider
 from provider.marathon_api import AppLocked
 from provider.marathon_app import MarathonAppProvider
 from tests.faults.harness import marathon, owner
-from tests.provider.test_marathon_normalize import SEED_APP
 from tests.sandbox import Sandbox
 from tests.seed_documents import seed_app
+
+SEED_APP: dict[str, Any] = seed_app()
 
 APP_PATH = "/service/marathon/v2/apps/marathon-lb-kubernetes-cluster"
 

@@ -6,7 +6,9 @@ import pytest
 from pulumi.output import Unknown
 
 from provider.marathon_model import app_id_problem, canonical_app_id, definition_problems
-from tests.provider.test_marathon_normalize import SEED_APP
+from tests.seed_documents import seed_app
+
+SEED_APP: dict[str, Any] = seed_app()
 
 
 def unknown() -> Unknown:
