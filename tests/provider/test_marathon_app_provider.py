@@ -150,3 +150,20 @@ def test_an_app_without_marker_from_an_older_stack_gets_one_by_an_update(
     live = sandbox.request("GET", APP_PATH, token=token).json()["app"]
     assert live["labels"]["PULUMI_OWNER"] == owner() and (updated.outs or {})["owner"] == owner()
     assert provider.diff(old_state["app_id"], updated.outs or {}, props).changes is False
+
+
+def test_nested_objects_given_in_part_leave_no_diff_after_create(provider: MarathonAppProvider) -> None:
+    """A partial unreachable strategy, a minimal health check and a readiness check come back
+    filled with Marathon's defaults: the next diff finds nothing to do."""
+    definition = {
+        **SEED_APP,
+        "unreachableStrategy": {"inactiveAfterSeconds": 120},
+        "healthChecks": [{"protocol": "HTTP"}],
+        "readinessChecks": [{"portName": "http-api"}],
+        "portDefinitions": [{"port": 0, "name": "http-api"}],
+    }
+    props = inputs(provider, definition=definition)
+    created = provider.create(props)
+    outs = created.outs or {}
+    assert outs["definition"] == definition
+    assert provider.diff(created.id, outs, props).changes is False
