@@ -167,7 +167,9 @@ def test_readiness_checks_and_fetch_entries_read_back_with_marathons_defaults() 
                 "preserveLastResponse": False,
             }
         ],
-        fetch=[{"uri": "https://example.invalid/a.tgz", "extract": True, "executable": False, "cache": False}],
+        fetch=[
+            {"uri": "https://example.invalid/a.tgz", "extract": True, "executable": False, "cache": False}
+        ],
     )
     assert live_view(declared, live, "1.10.6") == declared
     live["readinessChecks"][0]["timeoutSeconds"] = 3
