@@ -120,6 +120,9 @@ class Lifecycle:
                     spec.owner,
                     spec.generation,
                 ):
+                    # The deployment the lost answer named is the one the app shows.
+                    running = existing.get("deployments") or []
+                    deployment = str(running[0].get("id")) if running else None
                     existing = None
         except AppExists:
             deployment = None
