@@ -129,7 +129,7 @@ class KubernetesApiExposure(pulumi.ComponentResource):
     kubeconfig: pulumi.Output[str | None]
     frontend_self_signed: pulumi.Output[bool]
     tls_note: pulumi.Output[str]
-    # Resolved but not used yet: the provider's service check will read it.
+    # Whether the child's preview fails (rather than warns) when the cluster is not installed.
     require_service: pulumi.Output[bool]
 
     def __init__(
@@ -152,6 +152,8 @@ class KubernetesApiExposure(pulumi.ComponentResource):
                 "wait_timeout_seconds": exposure.apply(
                     lambda e: e.wait_timeout_seconds or balancer.default_wait_timeout_seconds
                 ),
+                "target_service": exposure.apply(lambda e: e.cluster_name),
+                "require_target_service": exposure.apply(lambda e: e.require_service),
                 "opts": pulumi.ResourceOptions(parent=self),
             },
         )

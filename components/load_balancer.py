@@ -35,6 +35,10 @@ class ChildArgs(TypedDict):
 
     adopt: pulumi.Input[bool]
     wait_timeout_seconds: pulumi.Input[float]
+    # The DC/OS service the child exposes (the cluster name) and whether preview fails, rather
+    # than warns, when it is not installed.
+    target_service: pulumi.Input[str]
+    require_target_service: pulumi.Input[bool]
     opts: pulumi.ResourceOptions
 
 

@@ -98,7 +98,9 @@ class EdgeLBPoolProvider(base.DcosProvider):
                 "that finishes the change or waits for it"
             )
             return True
-        return marker != owner or differs(pool, live)
+        # The live pool may already be as declared while the state is not (an update that timed
+        # out, then completed): an update then only records it.
+        return marker != owner or differs(pool, live) or old.get("pool") != pool
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = base.user_props(props)

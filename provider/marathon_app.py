@@ -143,7 +143,9 @@ class MarathonAppProvider(DcosProvider):
                 "finishes the change or waits for it"
             )
             return True
-        return marker != owner or differs(definition, live, version)
+        # The live app may already be as declared while the state is not (an update that timed
+        # out, then settled): an update then only records it.
+        return marker != owner or differs(definition, live, version) or old.get("definition") != definition
 
     # -- create / update / delete --------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> CreateResult:

@@ -61,6 +61,8 @@ class Lifecycle:
         ):
             self._progress(app_id)("the live app already is as declared; waiting for it to settle")
             return None
+        if live is not None and not spec.force:
+            live = self._unlocked(app_id, live, deadline)
         body = request_body(spec.definition, spec.owner, spec.generation)
 
         def applied() -> bool:
@@ -78,6 +80,21 @@ class Lifecycle:
             else "the update is in place, waiting"
         )
         return deployment
+
+    def _unlocked(self, app_id: str, live: dict[str, Any], deadline: Deadline) -> dict[str, Any] | None:
+        """Waits (within the deadline) for deployments still touching the app, e.g. those of a run
+        killed mid-create, whose lock would refuse the PUT; at the deadline the PUT goes out anyway
+        and its 409 names the deployment."""
+        shown = ""
+        current: dict[str, Any] | None = live
+        while current is not None and current.get("deployments") and not deadline.expired():
+            ids = ", ".join(str(d.get("id")) for d in current["deployments"])
+            if ids != shown:
+                self._progress(app_id)(f"waiting for deployment {ids} to finish before changing the app")
+                shown = ids
+            deadline.pause()
+            current = self._read(app_id, deadline)
+        return current
 
     def _settle(self, spec: AppSpec, deadline: Deadline) -> dict[str, Any]:
         return wait_settled(self.client, spec.app_id, deadline, self._progress(spec.app_id))
@@ -103,6 +120,9 @@ class Lifecycle:
                     spec.owner,
                     spec.generation,
                 ):
+                    # The deployment the lost answer named is the one the app shows.
+                    running = existing.get("deployments") or []
+                    deployment = str(running[0].get("id")) if running else None
                     existing = None
         except AppExists:
             deployment = None
@@ -129,6 +149,15 @@ class Lifecycle:
         """A failed create leaves nothing in the stack's state: remove what this call created so the
         cluster does not keep an app no stack knows, and the next `pulumi up` starts clean."""
         progress = self._progress(spec.app_id)
+        try:
+            live = self.client.get_app(spec.app_id)
+        except ProviderError:
+            live = None  # the removal below reports what it meets
+        if live is not None and (marker_of(live), generation_of(live)) != (spec.owner, spec.generation):
+            # Someone took it over meanwhile (the next `pulumi up` after a killed run, an adopt).
+            return f"the app was left in place: it now belongs to {ownership.describe(marker_of(live))}" + (
+                f", generation {generation_of(live)}" if marker_of(live) == spec.owner else ""
+            )
         return ownership.roll_back_note(
             "app", lambda: remove(self.client, spec.app_id, Deadline(spec.timeout), progress), "removed"
         )

@@ -14,8 +14,10 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -80,6 +82,42 @@ class UpgradeStrategy(BaseModel):
     maximumOverCapacity: float = Field(default=1, ge=0, le=1)
 
 
+#: Health checks Marathon runs itself. They keep no delay, and Marathon's reader drops
+#: `ignoreHttp1xx`: it always answers delaySeconds 15 (and ignoreHttp1xx false), so any other
+#: declared value would show as a change after every `pulumi up`.
+MARATHON_LEVEL_CHECKS = ("HTTP", "HTTPS", "TCP")
+MARATHON_CHECK_DELAY_SECONDS = 15
+
+
+class HealthCheck(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    protocol: Literal["HTTP", "HTTPS", "TCP", "COMMAND", "MESOS_HTTP", "MESOS_HTTPS", "MESOS_TCP"] = "HTTP"
+    delaySeconds: int | None = Field(default=None, ge=0)
+    ignoreHttp1xx: StrictBool | None = None
+
+    @field_validator("delaySeconds")
+    @classmethod
+    def _delay(cls, delay: int | None, info: ValidationInfo) -> int | None:
+        protocol = info.data.get("protocol", "HTTP")
+        if delay not in (None, MARATHON_CHECK_DELAY_SECONDS) and protocol in MARATHON_LEVEL_CHECKS:
+            raise ValueError(
+                f"Marathon ignores it for {protocol} checks (it always uses "
+                f"{MARATHON_CHECK_DELAY_SECONDS}): leave it out, or use MESOS_{protocol}"
+            )
+        return delay
+
+    @field_validator("ignoreHttp1xx")
+    @classmethod
+    def _ignore_1xx(cls, ignore: bool | None, info: ValidationInfo) -> bool | None:
+        protocol = info.data.get("protocol", "HTTP")
+        if ignore is True and protocol in ("HTTP", "HTTPS"):
+            raise ValueError("Marathon ignores true here (it always answers false): leave it out")
+        if ignore is not None and protocol not in ("HTTP", "HTTPS"):
+            raise ValueError(f"only applies to HTTP and HTTPS checks, not {protocol}")
+        return ignore
+
+
 class MarathonAppDefinition(BaseModel):
     """The fields of a Marathon app this project sets; anything else passes through."""
 
@@ -99,6 +137,7 @@ class MarathonAppDefinition(BaseModel):
     env: dict[str, StrictStr | dict[str, StrictStr]] | None = None
     backoffFactor: float | None = Field(default=None, ge=1)
     upgradeStrategy: UpgradeStrategy | None = None
+    healthChecks: list[HealthCheck] | None = None
 
     @field_validator("id")
     @classmethod

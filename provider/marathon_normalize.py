@@ -93,6 +93,20 @@ HEALTH_CHECK_DEFAULTS = {
     "delaySeconds": 15,
 }
 _MARATHON_HTTP_CHECKS = ("HTTP", "HTTPS")
+#: RAML `ReadinessCheck` defaults; Marathon answers every field (`httpStatusCodesForReady` [200]
+#: comes from its normalization).
+READINESS_CHECK_DEFAULTS: dict[str, Any] = {
+    "name": "readinessCheck",
+    "protocol": "HTTP",
+    "path": "/",
+    "portName": "http-api",
+    "intervalSeconds": 30,
+    "timeoutSeconds": 10,
+    "httpStatusCodesForReady": [200],
+    "preserveLastResponse": False,
+}
+#: `FetchUri` defaults, answered for every `fetch` entry.
+FETCH_DEFAULTS = {"extract": True, "executable": False, "cache": False}
 
 
 def _port_definition(port: dict[str, Any]) -> dict[str, Any]:
@@ -132,6 +146,9 @@ def _nested_defaults(app: dict[str, Any]) -> None:
         app["unreachableStrategy"] = {**UNREACHABLE_FIELD_DEFAULTS, **unreachable}
     if isinstance(app.get("healthChecks"), list):
         app["healthChecks"] = [_health_check(c) if isinstance(c, dict) else c for c in app["healthChecks"]]
+    for field, defaults in (("readinessChecks", READINESS_CHECK_DEFAULTS), ("fetch", FETCH_DEFAULTS)):
+        if isinstance(app.get(field), list):
+            app[field] = [{**copy.deepcopy(defaults), **c} if isinstance(c, dict) else c for c in app[field]]
     if isinstance(app.get("container"), dict):
         app["container"] = _container(app["container"])
     if isinstance(app.get("portDefinitions"), list):

@@ -45,11 +45,25 @@ def has_role_field(marathon_version: str) -> bool:
     return version_tuple(marathon_version) >= (1, 9)
 
 
+#: RAML `UnreachableEnabled`: the defaults of the fields a given strategy object leaves out. They are
+#: not the default of a missing strategy (below), which 1.5+ normalization fills as 0/0.
+UNREACHABLE_FIELD_DEFAULTS = {"inactiveAfterSeconds": 300, "expungeAfterSeconds": 600}
+
+
 def unreachable_default(marathon_version: str) -> dict[str, int]:
     # The 0/0 default arrived after 1.4.5 (d2iq-archive/marathon PR #5459).
     if version_tuple(marathon_version) <= (1, 4, 5):
-        return {"inactiveAfterSeconds": 300, "expungeAfterSeconds": 600}
+        return dict(UNREACHABLE_FIELD_DEFAULTS)
     return {"inactiveAfterSeconds": 0, "expungeAfterSeconds": 0}
+
+
+def _unreachable(raw: dict[str, Any], marathon_version: str) -> Any:
+    given = raw.get("unreachableStrategy")
+    if given == "disabled":
+        return given
+    if not isinstance(given, dict):
+        return unreachable_default(marathon_version)
+    return {**UNREACHABLE_FIELD_DEFAULTS, **{k: v for k, v in given.items() if v is not None}}
 
 
 def _networks(raw: dict[str, Any]) -> list[dict[str, Any]]:
@@ -151,24 +165,66 @@ def _fetch(raw: dict[str, Any]) -> list[dict[str, Any]]:
     return fetch
 
 
+#: RAML `AppHealthCheck` defaults, which GET always answers.
+_HEALTH_CHECK_DEFAULTS = {
+    "gracePeriodSeconds": 300,
+    "intervalSeconds": 60,
+    "timeoutSeconds": 20,
+    "maxConsecutiveFailures": 3,
+    "delaySeconds": 15,
+    "protocol": "HTTP",
+}
+# Checks Marathon itself runs (`MarathonHttpHealthCheck`, `MarathonTcpHealthCheck`): they have no
+# delay, and the RAML reader does not carry `ignoreHttp1xx` into them, so GET answers the defaults
+# (delay 15 s; `ignoreHttp1xx: false` for HTTP/HTTPS only) whatever the request said
+# [src: raml/HealthCheckConversion.scala `appHealthCheckRamlReader` / `appHealthCheckWrites`].
+_MARATHON_LEVEL_CHECKS = ("HTTP", "HTTPS", "TCP")
+_MARATHON_HTTP_CHECKS = ("HTTP", "HTTPS")
+
+
 def _health_checks(raw: dict[str, Any]) -> list[dict[str, Any]]:
     checks = []
     for check in raw.get("healthChecks") or []:
-        entry = {
-            "gracePeriodSeconds": 300,
-            "intervalSeconds": 60,
-            "timeoutSeconds": 20,
-            "maxConsecutiveFailures": 3,
-            "delaySeconds": 15,
-            "protocol": "HTTP",
-        }
-        entry.update({k: copy.deepcopy(v) for k, v in check.items() if v is not None})
-        if entry["protocol"] != "COMMAND" and "port" not in entry:
+        entry = {**_HEALTH_CHECK_DEFAULTS, **{k: copy.deepcopy(v) for k, v in check.items() if v is not None}}
+        protocol = entry["protocol"]
+        # AppNormalization: a network check without port or portIndex uses the first port.
+        if protocol != "COMMAND" and "port" not in entry:
             entry.setdefault("portIndex", 0)
-        if entry["protocol"] in ("HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTPS"):
-            entry.setdefault("path", "/")
+        if protocol in _MARATHON_LEVEL_CHECKS:
+            entry["delaySeconds"] = _HEALTH_CHECK_DEFAULTS["delaySeconds"]
+        if protocol in _MARATHON_HTTP_CHECKS:
+            entry["ignoreHttp1xx"] = False
+        else:
+            entry.pop("ignoreHttp1xx", None)
+        # No default `path` (MarathonHttpHealthCheck.DefaultPath is None); only HTTP checks keep one.
+        if "HTTP" not in protocol:
+            entry.pop("path", None)
         checks.append(entry)
     return checks
+
+
+#: RAML `ReadinessCheck` defaults; AppNormalization adds `httpStatusCodesForReady: [200]`, and GET
+#: answers every field [src: raml/ReadinessConversions.scala, api/v2/AppNormalization.scala].
+_READINESS_CHECK_DEFAULTS: dict[str, Any] = {
+    "name": "readinessCheck",
+    "protocol": "HTTP",
+    "path": "/",
+    "portName": "http-api",
+    "intervalSeconds": 30,
+    "timeoutSeconds": 10,
+    "httpStatusCodesForReady": [200],
+    "preserveLastResponse": False,
+}
+
+
+def _readiness_checks(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            **copy.deepcopy(_READINESS_CHECK_DEFAULTS),
+            **{k: copy.deepcopy(v) for k, v in check.items() if v is not None},
+        }
+        for check in raw.get("readinessChecks") or []
+    ]
 
 
 def normalize_app(raw: dict[str, Any], app_id: str, marathon_version: str) -> dict[str, Any]:
@@ -179,10 +235,6 @@ def normalize_app(raw: dict[str, Any], app_id: str, marathon_version: str) -> di
     host_networking = all(n["mode"] == "host" for n in networks)
     upgrade = {"minimumHealthCapacity": 1.0, "maximumOverCapacity": 1.0}
     upgrade.update({k: float(v) for k, v in (raw.get("upgradeStrategy") or {}).items() if v is not None})
-    unreachable: Any = raw.get("unreachableStrategy")
-    if unreachable != "disabled":
-        default = unreachable_default(marathon_version)
-        unreachable = {**default, **{k: v for k, v in (unreachable or {}).items() if v is not None}}
 
     app: dict[str, Any] = {"id": app_id}
     if raw.get("cmd"):
@@ -209,13 +261,13 @@ def normalize_app(raw: dict[str, Any], app_id: str, marathon_version: str) -> di
     if isinstance(raw.get("container"), dict):
         app["container"] = _container(raw, host_networking)
     app["healthChecks"] = _health_checks(raw)
-    app["readinessChecks"] = copy.deepcopy(raw.get("readinessChecks") or [])
+    app["readinessChecks"] = _readiness_checks(raw)
     app["dependencies"] = list(raw.get("dependencies") or [])
     app["upgradeStrategy"] = upgrade
     app["labels"] = dict(raw.get("labels") or {})
     app["acceptedResourceRoles"] = list(raw.get("acceptedResourceRoles") or [])
     app["secrets"] = copy.deepcopy(raw.get("secrets") or {})
-    app["unreachableStrategy"] = unreachable
+    app["unreachableStrategy"] = _unreachable(raw, marathon_version)
     app["killSelection"] = raw.get("killSelection") or "YOUNGEST_FIRST"
     # Host networking uses portDefinitions; other modes use container.portMappings instead.
     if host_networking:

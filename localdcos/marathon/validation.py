@@ -200,6 +200,20 @@ _HEALTH_CHECK = obj(
     }
 )
 
+# RAML `ReadinessCheck` (types/readinessCheck.raml).
+_READINESS_CHECK = obj(
+    {
+        "name": string(),
+        "protocol": enum("HTTP", "HTTPS"),
+        "path": string(),
+        "portName": string(re.compile(r"^[a-z][-a-z0-9]*$")),
+        "intervalSeconds": number(0, integer=True),
+        "timeoutSeconds": number(integer=True),
+        "httpStatusCodesForReady": array(number(100, 999, integer=True)),
+        "preserveLastResponse": boolean(),
+    }
+)
+
 APP_FIELDS: dict[str, Check] = {
     "id": string(_PATH_ID_RE, min_length=1),
     "cmd": string(min_length=1),
@@ -232,7 +246,7 @@ APP_FIELDS: dict[str, Check] = {
     "maxLaunchDelaySeconds": number(0, integer=True),
     "container": _CONTAINER,
     "healthChecks": array(_HEALTH_CHECK),
-    "readinessChecks": array(obj({"name": string(), "protocol": enum("HTTP", "HTTPS"), "path": string()})),
+    "readinessChecks": array(_READINESS_CHECK),
     "dependencies": array(string(_PATH_ID_RE)),
     "upgradeStrategy": obj({"minimumHealthCapacity": number(0, 1), "maximumOverCapacity": number(0, 1)}),
     "labels": _labels,

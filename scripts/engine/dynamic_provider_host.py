@@ -196,13 +196,21 @@ def main() -> None:
     sys.stdout.flush()
     parent = os.getppid()
     stop = threading.Event()
+    orphaned = False
     try:
         # The engine is our parent; once it is gone nobody will call us again.
-        while not stop.wait(1.0) and os.getppid() == parent:
-            pass
+        while not stop.wait(1.0):
+            if os.getppid() != parent:
+                orphaned = True
+                break
     except KeyboardInterrupt:
         pass
     server.stop(0)
+    if orphaned:
+        # The engine was killed: no one will receive what a call still running answers, and it
+        # must not go on changing the cluster (a rollback racing the next `pulumi up`). What it
+        # made carries its owner's marker; the next run takes it over.
+        os._exit(1)
 
 
 if __name__ == "__main__":

@@ -191,17 +191,21 @@ def test_a_secret_frontend_ca_does_not_make_the_child_secret(engine: tuple[DcosM
     assert app.inputs["definition"]["id"] == "/marathon-lb-k8s"
 
 
-def test_require_service_is_resolved_but_not_passed_to_the_child(
+def test_the_child_checks_its_cluster_and_require_service_makes_it_fail(
     engine: tuple[DcosMocks, MockMonitor],
 ) -> None:
     mocks, _ = engine
-    args: KubernetesApiExposureArgs = {"cluster_name": "k8s", "require_service": True}
-    out = run(lambda: outputs_of(KubernetesApiExposure("k8s", args)))
+    args: KubernetesApiExposureArgs = {"cluster_name": "dev/k8s", "require_service": True}
+    out = run(lambda: outputs_of(KubernetesApiExposure("dev-k8s", args)))
     assert out["require_service"] is True
     (app,) = mocks.children()
+    assert app.inputs["target_service"] == "dev/k8s"
+    assert app.inputs["require_target_service"] is True
     assert "require_service" not in app.inputs
-    default = run(lambda: outputs_of(KubernetesApiExposure("k9s", {"cluster_name": "k9s"})))
+    default = run(lambda: outputs_of(KubernetesApiExposure("k9s", {"cluster_name": "k9s", "via": "edge-lb"})))
     assert default["require_service"] is False
+    pool = mocks.children()[-1]
+    assert (pool.inputs["target_service"], pool.inputs["require_target_service"]) == ("k9s", False)
 
 
 def test_plain_args_are_validated_once(

@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from tests.localdcos.test_edgelb_api import POOLS, SCHEDULER, SEED, Api, frontend, seed
+from tests.localdcos.edgelb_helpers import POOLS, SCHEDULER, SEED, Api, frontend, seed
 from tests.sandbox import Sandbox
 
 SERVICE_NOT_FOUND = (404, "404 Not Found: service not found.")

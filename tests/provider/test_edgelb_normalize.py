@@ -5,7 +5,9 @@ from typing import Any
 
 from provider.edgelb_model import canonical
 from provider.edgelb_normalize import change_kind, differs, live_view
-from tests.provider.test_edgelb_validation import SEED_POOL
+from tests.seed_documents import seed_pool
+
+SEED_POOL: dict[str, Any] = seed_pool()
 
 
 def live_seed_pool() -> dict[str, Any]:

@@ -13,10 +13,12 @@ from pulumi.output import Unknown
 from provider.edgelb_pool import EdgeLBPoolProvider
 from provider.marathon_api import AppLocked
 from provider.marathon_app import MarathonAppProvider
+from provider.marathon_lifecycle import AppSpec
 from tests.faults.harness import marathon, owner
-from tests.provider.test_marathon_normalize import SEED_APP
 from tests.sandbox import Sandbox
 from tests.seed_documents import seed_app
+
+SEED_APP: dict[str, Any] = seed_app()
 
 APP_PATH = "/service/marathon/v2/apps/marathon-lb-kubernetes-cluster"
 
@@ -56,8 +58,12 @@ def test_locked_update_names_the_deployment_and_force_overrides(
     blocked = sandbox.request("PUT", APP_PATH, json={"instances": 2}, token=token)
     blocking = blocked.json()["deploymentId"]
     changed = inputs(provider, definition={**SEED_APP, "labels": {"HAPROXY_GROUP": "internal"}})
+    # The update waits for the blocking deployment within its deadline, then its PUT meets the lock.
     with pytest.raises(AppLocked, match=blocking):
-        provider.update(created.id, created.outs or {}, changed)
+        provider.update(created.id, created.outs or {}, {**changed, "wait_timeout_seconds": 1.5})
+    assert [
+        d["id"] for d in sandbox.request("GET", "/service/marathon/v2/deployments", token=token).json()
+    ] == [blocking]
     sandbox.control(stall_deployments=False)
     forced = {**changed, "force": True}
     updated = provider.update(created.id, created.outs or {}, forced)
@@ -149,3 +155,51 @@ def test_an_app_without_marker_from_an_older_stack_gets_one_by_an_update(
     live = sandbox.request("GET", APP_PATH, token=token).json()["app"]
     assert live["labels"]["PULUMI_OWNER"] == owner() and (updated.outs or {})["owner"] == owner()
     assert provider.diff(old_state["app_id"], updated.outs or {}, props).changes is False
+
+
+def test_nested_objects_given_in_part_leave_no_diff_after_create(provider: MarathonAppProvider) -> None:
+    """A partial unreachable strategy, a minimal health check and a readiness check come back
+    filled with Marathon's defaults: the next diff finds nothing to do."""
+    definition = {
+        **SEED_APP,
+        "unreachableStrategy": {"inactiveAfterSeconds": 120},
+        "healthChecks": [{"protocol": "HTTP"}],
+        "readinessChecks": [{"portName": "http-api"}],
+        "portDefinitions": [{"port": 0, "name": "http-api"}],
+    }
+    props = inputs(provider, definition=definition)
+    created = provider.create(props)
+    outs = created.outs or {}
+    assert outs["definition"] == definition
+    assert provider.diff(created.id, outs, props).changes is False
+
+
+def test_an_update_waits_for_a_deployment_still_running(
+    provider: MarathonAppProvider, sandbox: Sandbox
+) -> None:
+    """A deployment still touches the app (a run killed mid-create, another client's change): the
+    update waits for it instead of meeting Marathon's lock."""
+    props = inputs(provider)
+    created = provider.create(props)
+    sandbox.control(deploy_seconds=1.5)
+    token = sandbox.admin_token()
+    assert (
+        sandbox.request("PUT", APP_PATH, json={"instances": 1, "cpus": 0.002}, token=token).status_code == 200
+    )
+    changed = inputs(provider, definition={**SEED_APP, "labels": {"HAPROXY_GROUP": "internal"}})
+    updated = provider.update(created.id, created.outs or {}, changed)
+    assert (updated.outs or {})["definition"]["labels"] == {"HAPROXY_GROUP": "internal"}
+    puts = [r["status"] for r in sandbox.requests() if r["method"] == "PUT" and r["path"] == APP_PATH]
+    assert puts == [200, 200]  # no 409: the second PUT went out once the first deployment was done
+
+
+def test_a_rollback_leaves_an_app_a_newer_create_took_over(provider: MarathonAppProvider) -> None:
+    """A create whose wait failed rolls back only what it made: when a newer create of the same
+    resource (the next `pulumi up` after a killed run) took the app over, it stays."""
+    newer = provider.create(inputs(provider))
+    older = AppSpec(
+        owner=owner(), adopt=False, timeout=5.0, definition=SEED_APP, force=False, generation="older"
+    )
+    note = provider._lifecycle()._roll_back(older)
+    assert "left in place" in note and str((newer.outs or {})["generation"]) in note
+    assert provider._client().get_app(newer.id) is not None

@@ -6,7 +6,9 @@ import pytest
 from pulumi.output import Unknown
 
 from provider.marathon_model import app_id_problem, canonical_app_id, definition_problems
-from tests.provider.test_marathon_normalize import SEED_APP
+from tests.seed_documents import seed_app
+
+SEED_APP: dict[str, Any] = seed_app()
 
 
 def unknown() -> Unknown:
@@ -73,3 +75,20 @@ def test_definition_must_be_an_object() -> None:
 
 def test_a_wholly_unknown_definition_waits_for_apply() -> None:
     assert definition_problems(unknown()) == []
+
+
+def test_health_check_values_marathon_drops_are_refused() -> None:
+    """Marathon-level checks keep no delay and lose `ignoreHttp1xx`: declared otherwise, they would
+    show as a change after every up."""
+    found = problems(healthChecks=[{"protocol": "HTTP", "delaySeconds": 5, "ignoreHttp1xx": True}])
+    assert "MESOS_HTTP" in found["definition.healthChecks.0.delaySeconds"]
+    assert "always answers false" in found["definition.healthChecks.0.ignoreHttp1xx"]
+    assert "delaySeconds" in " ".join(problems(healthChecks=[{"delaySeconds": 30}]))
+    tcp = problems(healthChecks=[{"protocol": "TCP", "ignoreHttp1xx": False}])
+    assert "only applies to HTTP and HTTPS" in tcp["definition.healthChecks.0.ignoreHttp1xx"]
+    allowed = [
+        {"protocol": "HTTP", "delaySeconds": 15, "ignoreHttp1xx": False, "path": "/healthz"},
+        {"protocol": "MESOS_HTTP", "delaySeconds": 5},
+        {"protocol": "COMMAND", "command": {"value": "true"}, "delaySeconds": 7},
+    ]
+    assert problems(healthChecks=allowed) == {}

@@ -146,3 +146,31 @@ def test_the_owner_marker_is_sent_but_never_shown_as_drift() -> None:
     assert "PULUMI_OWNER" not in SEED_APP["labels"]
     live = live_seed_app(labels={**SEED_APP["labels"], "PULUMI_OWNER": "organization/p/dev#app"})
     assert live_view(SEED_APP, live, "1.10.6") == SEED_APP
+
+
+def test_readiness_checks_and_fetch_entries_read_back_with_marathons_defaults() -> None:
+    declared = {
+        **SEED_APP,
+        "readinessChecks": [{"path": "/ready"}],
+        "fetch": [{"uri": "https://example.invalid/a.tgz"}],
+    }
+    live = live_seed_app(
+        readinessChecks=[
+            {
+                "name": "readinessCheck",
+                "protocol": "HTTP",
+                "path": "/ready",
+                "portName": "http-api",
+                "intervalSeconds": 30,
+                "timeoutSeconds": 10,
+                "httpStatusCodesForReady": [200],
+                "preserveLastResponse": False,
+            }
+        ],
+        fetch=[
+            {"uri": "https://example.invalid/a.tgz", "extract": True, "executable": False, "cache": False}
+        ],
+    )
+    assert live_view(declared, live, "1.10.6") == declared
+    live["readinessChecks"][0]["timeoutSeconds"] = 3
+    assert live_view(declared, live, "1.10.6")["readinessChecks"][0]["timeoutSeconds"] == 3

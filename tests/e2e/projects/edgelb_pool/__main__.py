@@ -8,7 +8,8 @@ from provider import EdgeLBPool
 
 config = pulumi.Config()
 pool = EdgeLBPool(
-    "pool",
+    # `resourceName` renames the resource (the fault suite's renamed-resource scenario).
+    config.get("resourceName") or "pool",
     pool=json.loads(config.require("pool")),
     adopt=config.get_bool("adopt") or False,
     wait_timeout_seconds=config.get_float("waitTimeoutSeconds") or 30.0,

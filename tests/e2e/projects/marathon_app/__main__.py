@@ -8,7 +8,8 @@ from provider import MarathonApp
 
 config = pulumi.Config()
 app = MarathonApp(
-    "app",
+    # `resourceName` renames the resource (the fault suite's renamed-resource scenario).
+    config.get("resourceName") or "app",
     definition=json.loads(config.require("definition")),
     force=config.get_bool("force") or False,
     adopt=config.get_bool("adopt") or False,
