@@ -9,15 +9,17 @@ goes through `Snapshots.writing`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from . import shared
 from .errors import DcosApiError, ProviderError, is_gone
-from .http import DcosHttp
 from .marathon_api import app_path
 from .poller import Subscription
 from .snapshots import Snapshots
+
+if TYPE_CHECKING:  # the program process imports this module, and needs no HTTP client
+    from .http import DcosHttp
 
 PREFIX = "/service/edgelb"
 DEFAULT_NAMESPACE = "dcos-edgelb/pools"

@@ -8,15 +8,17 @@ list read that may predate it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from . import shared
 from .errors import DcosApiError, ProviderError
-from .http import DcosHttp
 from .ownership import MARKER_KEY
 from .poller import Subscription
 from .snapshots import Snapshots
+
+if TYPE_CHECKING:  # the program process imports this module, and needs no HTTP client
+    from .http import DcosHttp
 
 PREFIX = "/service/marathon"
 #: Every app any stack's MarathonApp wrote carries the owner label (ownership.py).

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from .http import DcosHttp
 from .poller import Poller
 from .snapshots import Snapshots
+
+if TYPE_CHECKING:  # the program process imports this module, and needs no HTTP client
+    from .http import DcosHttp
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
