@@ -43,10 +43,15 @@ def ours_microseconds(root: Path, baseline: str, modules: str) -> int:
         text=True,
         check=True,
     )
-    top = [m for m in map(_LINE.match, completed.stderr.splitlines()) if m and m.group(3) == " "]
-    last_baseline = max(
-        i for i, m in enumerate(top) if m.group(4) in {b.strip() for b in baseline.split(",")}
-    )
+    return ours_from_importtime(completed.stderr, baseline)
+
+
+def ours_from_importtime(text: str, baseline: str) -> int:
+    """The sum of the cumulative times of the top-level entries printed after the last top-level
+    module of `baseline` (microseconds)."""
+    top = [m for m in map(_LINE.match, text.splitlines()) if m and m.group(3) == " "]
+    names = {b.strip() for b in baseline.split(",")}
+    last_baseline = max(i for i, m in enumerate(top) if m.group(4) in names)
     return sum(int(m.group(2)) for m in top[last_baseline + 1 :])
 
 
