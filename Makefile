@@ -6,13 +6,14 @@ PY := $(VENV)/bin/python
 # The engine's Python scripts without a .py name, which ruff does not find by itself.
 ENGINE_SCRIPTS := scripts/engine/pulumi-language-python scripts/engine/pulumi-language-python-exec
 
-.PHONY: help up down test lint unit e2e bootstrap engine
+.PHONY: help up down test lint unit e2e bootstrap engine bench
 
 help:
 	@echo "make up    - start localdcos, build or reuse the Pulumi engine, deploy the local stack"
 	@echo "make down  - destroy the local stack and stop localdcos"
 	@echo "eval \"\$$(scripts/env)\"  - then the plain pulumi CLI works on the local stack"
 	@echo "make test  - install what is missing, then lint, type-check and run every test"
+	@echo "make bench - the project against the engine floor and dcos-deploy (BENCH_ARGS=--help)"
 
 bootstrap:
 	@scripts/bootstrap >/dev/null
@@ -38,3 +39,7 @@ lint: bootstrap
 
 test: bootstrap
 	@scripts/check
+
+# Figures, not a gate: see README "Performance". BENCH_ARGS="--sizes 1,5 --reps 1" and so on.
+bench: bootstrap
+	@$(PY) -m benchmarks $(BENCH_ARGS)

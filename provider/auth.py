@@ -12,8 +12,6 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-import jwt
-
 from .settings import ConnectionSettings
 
 LOGIN_PATH = "/acs/api/v1/auth/login"
@@ -73,6 +71,8 @@ class StaticToken:
 
 def token_expiry(token: str) -> float | None:
     """The `exp` claim of a DC/OS token, read without verification (only the IAM can verify it)."""
+    import jwt  # noqa: PLC0415 - only logins need it (and its cryptography): a static token starts faster
+
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
@@ -113,6 +113,8 @@ class LoginToken:
 
 
 def service_login_token(uid: str, private_key_pem: str, now: float | None = None) -> str:
+    import jwt  # noqa: PLC0415
+
     issued = int(now if now is not None else time.time())
     return jwt.encode({"uid": uid, "exp": issued + SERVICE_LOGIN_TOKEN_SECONDS}, private_key_pem, "RS256")
 

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 
 from . import diagnostics, target_service
 from .errors import ProviderError, SettingsError
-from .http import DcosHttp
 from .ownership import Owner
 from .settings import ConnectionSettings, load_settings
 from .unknowns import contains_unknown
+
+if TYPE_CHECKING:  # the program process imports this module, and needs no HTTP client
+    from .http import DcosHttp
 
 PROVIDER_KEY = "__provider"
 _RUNTIME_ATTRIBUTES = ("_settings", "_settings_error", "_http", "_lock", "_configured")
@@ -135,6 +137,9 @@ class DcosProvider(ResourceProvider):
         return settings
 
     def http(self) -> DcosHttp:
+        # Imported here: the program process pickles providers and never calls the cluster.
+        from .http import DcosHttp  # noqa: PLC0415
+
         lock = self.__dict__.setdefault("_lock", threading.Lock())
         with lock:
             client: DcosHttp | None = self.__dict__.get("_http")

@@ -1,15 +1,25 @@
 """Thin client for the Edge-LB API (/service/edgelb), its pool schedulers (SDK plans) and the
-schedulers' Marathon apps."""
+schedulers' Marathon apps.
+
+As marathon_api.py, it reaches what the provider process shares per cluster (shared.py): one
+poller of the pending pools' plans for every wait, and the list of pools for diffs; every write
+goes through `Snapshots.writing`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from . import shared
 from .errors import DcosApiError, ProviderError, is_gone
-from .http import DcosHttp
 from .marathon_api import app_path
+from .poller import Subscription
+from .snapshots import Snapshots
+
+if TYPE_CHECKING:  # the program process imports this module, and needs no HTTP client
+    from .http import DcosHttp
 
 PREFIX = "/service/edgelb"
 DEFAULT_NAMESPACE = "dcos-edgelb/pools"
@@ -57,12 +67,36 @@ class EdgeLBClient:
         response = self.http.request_unless_gone("GET", path)
         return None if response is None else dict(self.http.json(response, "GET", path))
 
+    def pools(self) -> dict[str, dict[str, Any]]:
+        """Every pool, by name, as `GET /v2/pools/{name}` shows it: one call for a whole preview."""
+        path = f"{PREFIX}/v2/pools"
+        found = self.http.json(self.http.request("GET", path), "GET", path)
+        return {str(p["name"]): dict(p) for p in found or [] if isinstance(p, dict) and "name" in p}
+
+    def snapshots(self) -> Snapshots[dict[str, Any]]:
+        """The process's recent answer of pools() for this cluster, for diffs."""
+        return shared.snapshots(self.http, "edgelb-pools", self.pools)
+
+    def pool_for_diff(self, name: str) -> dict[str, Any] | None:
+        """The pool from the recent list of pools when it shows it, else read alone."""
+        known, live = self.snapshots().get(name)
+        return live if known else self.get_pool(name)
+
+    def watch_plan(self, name: str, namespace: str | None) -> Subscription[tuple[str, str | None], Plan]:
+        """A subscription to the process's poller of pool plans (one read per pending pool and tick)."""
+
+        def read(key: tuple[str, str | None]) -> Plan:
+            return self.plan(*key)
+
+        return shared.poller(self.http, "edgelb-plans", read).subscribe((name, namespace))
+
     def create_pool(self, pool: dict[str, Any]) -> dict[str, Any]:
         """POST; PoolExists on 409. A 5xx may come although the pool was stored (Edge-LB's 10 s
         internal timeout): the caller reads back."""
         path = f"{PREFIX}/v2/pools"
         try:
-            response = self.http.request("POST", path, body=pool, ok=(200, 201))
+            with self.snapshots().writing(str(pool["name"])):
+                response = self.http.request("POST", path, body=pool, ok=(200, 201))
         except DcosApiError as error:
             if error.status == 409:
                 raise PoolExists(error.message) from None
@@ -74,7 +108,8 @@ class EdgeLBClient:
         None when the pool does not exist (any more)."""
         path = _pool_path(str(pool["name"]))
         try:
-            response = self.http.request("PUT", path, body=pool)
+            with self.snapshots().writing(str(pool["name"])):
+                response = self.http.request("PUT", path, body=pool)
         except DcosApiError as error:
             if is_gone(error):
                 return None
@@ -83,7 +118,8 @@ class EdgeLBClient:
 
     def delete_pool(self, name: str) -> bool:
         """False when the pool was already gone."""
-        return self.http.request_unless_gone("DELETE", _pool_path(name)) is not None
+        with self.snapshots().writing(name):
+            return self.http.request_unless_gone("DELETE", _pool_path(name)) is not None
 
     def plan(self, name: str, namespace: str | None) -> Plan:
         """The pool scheduler's deploy plan (§3.7). Raises on answers that prove nothing (a 500)."""

@@ -80,7 +80,7 @@ class EdgeLBPoolProvider(base.DcosProvider):
         name, pool, owner = str(old.get("pool_name")), new["pool"], str(new.get("owner"))
         try:
             client = self._client()
-            live = client.get_pool(name)
+            live = client.pool_for_diff(name)
             plan = client.plan(name, namespace_of(live)) if live is not None else None
         except ProviderError as error:
             ownership.unreadable("pool", name, error)

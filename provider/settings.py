@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator, model_validator
 
 from .errors import SettingsError
@@ -97,6 +95,10 @@ class ConnectionSettings(BaseModel):
     @classmethod
     def _key_is_rsa_pem(cls, key: SecretStr | None) -> SecretStr | None:
         if key is not None:
+            # Only a service account needs cryptography: other processes start without it.
+            from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+            from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
+
             try:
                 parsed = serialization.load_pem_private_key(key.get_secret_value().encode(), password=None)
             except (ValueError, TypeError):

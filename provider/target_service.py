@@ -9,9 +9,10 @@ per provider process (one preview or update) and cluster URL.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .http import DcosHttp
+if TYPE_CHECKING:  # the program process imports this module, and needs no HTTP client
+    from .http import DcosHttp
 
 STATE_PATH = "/mesos/master/state"
 CONTROL_PLANE_TASK = "kube-control-plane"

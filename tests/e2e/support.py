@@ -21,12 +21,16 @@ FIRST = {"name": "kubernetes-cluster", "via": "marathon-lb", "publicHost": "127.
 SECOND = {"name": "dev/kubernetes01", "via": "edge-lb", "port": 6444, "publicHost": "127.0.0.1"}
 
 
-def pin_virtualenv(project_dir: Path) -> Path:
+def pin_virtualenv(project_dir: Path, source: Path = REPO) -> Path:
     """Points the project's `virtualenv` option at this interpreter's virtualenv (absolute), so the
-    program and the dynamic providers run on the packages under test."""
+    program and the dynamic providers run on the packages under test; plugin paths, relative to the
+    folder the Pulumi.yaml was copied from (`source`), become absolute too."""
     settings_file = project_dir / "Pulumi.yaml"
     settings = yaml.safe_load(settings_file.read_text())
     settings["runtime"]["options"]["virtualenv"] = str(VENV)
+    for plugin in (settings.get("plugins") or {}).get("providers") or []:
+        if "path" in plugin and not Path(plugin["path"]).is_absolute():
+            plugin["path"] = str(source / plugin["path"])
     settings_file.write_text(yaml.safe_dump(settings))
     return project_dir
 
@@ -35,7 +39,7 @@ def copy_test_project(name: str, destination: Path) -> Path:
     """One of tests/e2e/projects/."""
     target = destination / name
     shutil.copytree(PROJECTS / name, target)
-    return pin_virtualenv(target)
+    return pin_virtualenv(target, PROJECTS / name)
 
 
 def copy_program(destination: Path, *stack_files: str) -> Path:
