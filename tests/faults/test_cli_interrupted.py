@@ -181,7 +181,9 @@ def test_token_expiry_under_parallel_calls_logs_in_once(
         thread.join(timeout=130)
     assert expired == [1], "one login before the expiry"
     refused = [r for r in sandbox.requests() if r["status"] == 401]
-    assert len(refused) >= 2, "several calls met the expired token"
+    # All waits share one deployments poller, so how many calls meet the expired token depends on
+    # timing (the race of many calls after an expiry is tests/faults/test_credentials_faults.py's).
+    assert refused, "the run met the expired token"
     assert stack.logins() == 2, "one login after the expiry, shared by every call"
     app_ids = tuple(f"/marathon-lb-{name.replace('/', '-')}" for name in names)
     assert_converged(stack, apps_=app_ids)
